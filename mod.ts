@@ -1,0 +1,64 @@
+/**
+ * tsftpd: asynchronous, portable FTP servers for Deno, Bun and Node.
+ *
+ * Run it as is to serve the current folder (anonymous, read-only, port 2121):
+ *
+ * ```sh
+ * deno run -A mod.ts --help
+ * ```
+ *
+ * Or embed it:
+ *
+ * ```ts
+ * import { FtpServer, MemoryAuthorizer } from "./mod.ts";
+ * const server = new FtpServer({
+ *   port: 0,
+ *   root: ".",
+ *   authorizer: new MemoryAuthorizer({ users: { alice: { password: "secret", permissions: "elradfmwMT" } } }),
+ * });
+ * const { port } = await server.listen();
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+import { isMainModule } from "./src/runtime/load.ts";
+
+export { FtpServer, type FtpServerOptions, DEFAULT_PORT } from "./src/server.ts";
+export {
+  ALL_PERMISSIONS,
+  type AnonymousAccess,
+  type Authorizer,
+  type LoginRequest,
+  MemoryAuthorizer,
+  type MemoryAuthorizerOptions,
+  type MemoryUser,
+  type Permission,
+  READ_ONLY_PERMISSIONS,
+  type UserAccount,
+} from "./src/authorizer.ts";
+export {
+  type FileStat,
+  type FileSystem,
+  FileSystemError,
+  type ListEntry,
+} from "./src/fs/file_system.ts";
+export type { FileKind, FileSink, FileSource, Runtime, SocketAddress, WriteMode } from "./src/port.ts";
+export { LocalFileSystem, type LocalFileSystemOptions } from "./src/fs/local.ts";
+export { MemoryFileSystem, type MemoryFileSystemOptions } from "./src/fs/memory.ts";
+export {
+  type ConsoleLoggerOptions,
+  createConsoleLogger,
+  formatLogLine,
+  type Logger,
+  type LogLevel,
+  type LogRecord,
+  silentLogger,
+} from "./src/logger.ts";
+export { VERSION } from "./src/version.ts";
+
+if (isMainModule(import.meta)) {
+  const { main } = await import("./src/cli.ts");
+  await main();
+}

@@ -1,0 +1,225 @@
+/**
+ * `tsftpd` as a program: flags modelled on `python -m pyftpdlib`.
+ *
+ * @module
+ */
+
+import { ALL_PERMISSIONS, type Authorizer, MemoryAuthorizer, READ_ONLY_PERMISSIONS } from "./authorizer.ts";
+import { createConsoleLogger } from "./logger.ts";
+import type { HostProcess, Runtime } from "./port.ts";
+import { loadRuntime } from "./runtime/load.ts";
+import { DEFAULT_PORT, FtpServer } from "./server.ts";
+import { VERSION } from "./version.ts";
+
+const USAGE = `Usage: tsftpd [options]
+Start an FTP server serving a folder (anonymous, read-only by default).
+
+Options:
+  -i, --interface ADDR      address to listen on (default: all interfaces)
+  -p, --port PORT           port to listen on (default: ${DEFAULT_PORT})
+  -d, --directory DIR       folder to serve (default: the current folder)
+  -w, --write               grant write access (permissions ${ALL_PERMISSIONS}, not ${READ_ONLY_PERMISSIONS})
+  -u, --username NAME       require this user name (disables anonymous access)
+  -P, --password PASS       the password for --username
+  -n, --nat-address ADDR    public address announced in PASV replies (NAT)
+  -r, --range FROM-TO       passive port range, e.g. 60000-60099
+  -D, --debug               log every command and reply
+  -v, --version             print the version and exit
+  -h, --help                print this help and exit`;
+
+/** What the command line asked for.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "./cli.ts";
+ * parseArgs(["-p", "2122", "--write"]).port; // 2122
+ * ```
+ */
+export interface CliOptions {
+  readonly interface?: string;
+  readonly port: number;
+  readonly directory?: string;
+  readonly write: boolean;
+  readonly username?: string;
+  readonly password?: string;
+  readonly natAddress?: string;
+  readonly range?: readonly [number, number];
+  readonly debug: boolean;
+  readonly version: boolean;
+  readonly help: boolean;
+}
+
+const FLAGS: Readonly<Record<string, { readonly name: string; readonly value: boolean }>> = {
+  "-i": { name: "interface", value: true },
+  "-p": { name: "port", value: true },
+  "-d": { name: "directory", value: true },
+  "-w": { name: "write", value: false },
+  "-u": { name: "username", value: true },
+  "-P": { name: "password", value: true },
+  "-n": { name: "nat-address", value: true },
+  "-r": { name: "range", value: true },
+  "-D": { name: "debug", value: false },
+  "-v": { name: "version", value: false },
+  "-h": { name: "help", value: false },
+};
+const BY_LONG_NAME = new Map(Object.values(FLAGS).map((flag) => [`--${flag.name}`, flag]));
+
+function parsePort(text: string, what: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new Error(`${what} must be a port number (0-65535), got "${text}"`);
+  return port;
+}
+
+/**
+ * Parses command-line arguments; throws an `Error` with a one-line message
+ * on anything unknown or malformed.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "./cli.ts";
+ * parseArgs(["--range=60000-60099"]).range; // [60000, 60099]
+ * ```
+ */
+export function parseArgs(args: readonly string[]): CliOptions {
+  const values = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const [given, inline] = args[i].startsWith("--") && args[i].includes("=")
+      ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)]
+      : [args[i], undefined];
+    const flag = FLAGS[given] ?? BY_LONG_NAME.get(given);
+    if (!flag) throw new Error(`unknown option "${given}"`);
+    if (!flag.value) {
+      if (inline !== undefined) throw new Error(`option "${given}" takes no value`);
+      values.set(flag.name, true);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (value === undefined) throw new Error(`option "${given}" needs a value`);
+    values.set(flag.name, value);
+  }
+  const text = (name: string) => {
+    const value = values.get(name);
+    return typeof value === "string" ? value : undefined;
+  };
+  const rangeText = text("range");
+  let range: [number, number] | undefined;
+  if (rangeText !== undefined) {
+    const match = /^(\d+)-(\d+)$/.exec(rangeText);
+    if (!match) throw new Error(`--range must look like FROM-TO, got "${rangeText}"`);
+    range = [parsePort(match[1], "--range"), parsePort(match[2], "--range")];
+    if (range[0] < 1 || range[0] > range[1]) throw new Error(`--range "${rangeText}" is empty or starts at 0`);
+  }
+  const options: CliOptions = {
+    interface: text("interface"),
+    port: parsePort(text("port") ?? String(DEFAULT_PORT), "--port"),
+    directory: text("directory"),
+    write: values.has("write"),
+    username: text("username"),
+    password: text("password"),
+    natAddress: text("nat-address"),
+    range,
+    debug: values.has("debug"),
+    version: values.has("version"),
+    help: values.has("help"),
+  };
+  if ((options.username === undefined) !== (options.password === undefined)) {
+    throw new Error("--username and --password go together");
+  }
+  return options;
+}
+
+function authorizerFor(options: CliOptions): Authorizer {
+  const permissions = options.write ? ALL_PERMISSIONS : READ_ONLY_PERMISSIONS;
+  if (options.username !== undefined) {
+    return new MemoryAuthorizer({
+      users: { [options.username]: { password: options.password ?? "", permissions } },
+    });
+  }
+  return new MemoryAuthorizer({ anonymous: { permissions } });
+}
+
+function listenFailure(error: unknown, where: string): string {
+  const code = (error as { code?: string }).code;
+  if (code === "EADDRINUSE") return `can't listen on ${where}: address already in use`;
+  if (code === "EACCES") return `can't listen on ${where}: permission denied (ports below 1024 need privileges)`;
+  if (code === "EADDRNOTAVAIL") return `can't listen on ${where}: no such local address`;
+  return `can't listen on ${where}: ${(error as Error).message}`;
+}
+
+async function rootFolder(runtime: Runtime, host: HostProcess, directory: string | undefined): Promise<string> {
+  const given = directory ?? ".";
+  const absolute = given.startsWith("/") ? given : `${host.cwd()}/${given}`;
+  try {
+    const root = await runtime.files.realpath(absolute);
+    if ((await runtime.files.stat(root)).kind === "directory") return root;
+  } catch {
+    // reported below, as for a file
+  }
+  throw new Error(`"${given}" is not a folder`);
+}
+
+/**
+ * Runs the CLI with the process's arguments: starts the server, logs, and
+ * stops cleanly on SIGINT/SIGTERM.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./cli.ts";
+ * await main(); // as `deno run -A mod.ts -p 2121` would
+ * ```
+ */
+export async function main(): Promise<void> {
+  const runtime = await loadRuntime();
+  const host: HostProcess = runtime.host;
+  let options: CliOptions;
+  let root: string;
+  try {
+    options = parseArgs(host.args());
+    if (options.help) return host.print(USAGE);
+    if (options.version) return host.print(`tsftpd ${VERSION} (${runtime.name} ${runtime.version})`);
+    root = await rootFolder(runtime, host, options.directory);
+  } catch (error) {
+    host.printError(`tsftpd: ${(error as Error).message} (see --help)`);
+    host.exit(2);
+  }
+  const logger = createConsoleLogger({ level: options.debug ? "debug" : "info", colour: host.isTerminal() });
+  const server = new FtpServer({
+    host: options.interface,
+    port: options.port,
+    root,
+    authorizer: authorizerFor(options),
+    passivePorts: options.range,
+    masqueradeAddress: options.natAddress,
+    logger,
+    runtime,
+  });
+  try {
+    await server.listen();
+  } catch (error) {
+    host.printError(`tsftpd: ${listenFailure(error, `${options.interface ?? "*"}:${options.port}`)}`);
+    host.exit(1);
+  }
+  const { address, port } = server.address;
+  const shown = address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+  const info = (message: string) => logger.log({ level: "info", time: new Date(), message });
+  info(`>>> starting FTP server on ${shown}, ${runtime.name} ${runtime.version}, root ${root} <<<`);
+  const access = options.username !== undefined ? `user '${options.username}'` : "anonymous";
+  info(`access: ${access}, ${options.write ? "read-write" : "read-only"}`);
+  if (options.range) info(`passive ports: ${options.range[0]}-${options.range[1]}`);
+  if (options.natAddress) info(`masquerade (NAT) address: ${options.natAddress}`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    info(">>> shutting down FTP server <<<");
+    server.close().then(
+      () => {
+        info(">>> FTP server stopped <<<");
+        host.exit(0);
+      },
+      () => host.exit(1),
+    );
+  };
+  host.onSignal("SIGINT", stop);
+  host.onSignal("SIGTERM", stop);
+}

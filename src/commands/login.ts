@@ -1,0 +1,71 @@
+/**
+ * USER, PASS, QUIT: logging in and out (RFC 959 §4.1.1).
+ *
+ * @module
+ */
+
+import type { CommandSpec } from "../command.ts";
+import { FtpError } from "../errors.ts";
+import { Reply } from "../reply.ts";
+import type { Session } from "../session.ts";
+
+async function user(session: Session, username: string): Promise<void> {
+  if (/[\r\0]/.test(username)) {
+    throw new FtpError(Reply.ArgumentSyntaxError, "User names with CR or NUL are not allowed.");
+  }
+  if (session.user) {
+    session.log("info", `USER '${session.user.account.username}' logged out.`);
+    await session.abortTransfer();
+    session.user = null;
+    session.cwd = "/";
+  }
+  session.pendingUsername = username;
+  // The same answer for every name, so that the reply never tells which
+  // accounts exist (RFC 2577).
+  await session.reply(Reply.NeedPassword, "User name okay, need password.");
+}
+
+async function pass(session: Session, password: string): Promise<void> {
+  if (session.user) throw new FtpError(Reply.BadSequence, "Already logged in.");
+  const username = session.pendingUsername;
+  if (username === null) throw new FtpError(Reply.BadSequence, "Send USER first.");
+  const account = await session.context.authorizer.authenticate({
+    username,
+    password,
+    remoteAddress: session.remoteAddress,
+  });
+  const fs = account?.fs ?? session.context.defaultFs;
+  if (!account || !fs) {
+    if (account) session.log("error", `USER '${username}' has no file system and no default is set.`);
+    session.log("info", `USER '${username}' failed login.`);
+    session.pendingUsername = null;
+    throw new FtpError(Reply.NotLoggedIn, "Login incorrect.");
+  }
+  session.user = { account, fs };
+  session.pendingUsername = null;
+  session.cwd = "/";
+  session.log("info", `USER '${account.username}' logged in.`);
+  await session.reply(Reply.LoggedIn, account.loginMessage ?? "Login successful.");
+}
+
+async function quit(session: Session): Promise<void> {
+  // A running transfer is allowed to finish (its 226 comes first).
+  await session.waitForTransfer();
+  if (session.user) session.log("info", `USER '${session.user.account.username}' logged out.`);
+  await session.reply(Reply.Goodbye, session.user?.account.quitMessage ?? "Goodbye.");
+  session.quit();
+}
+
+/** USER, PASS and QUIT.
+ *
+ * @example
+ * ```ts
+ * import { loginCommands } from "./login.ts";
+ * loginCommands.map((spec) => spec.verb); // ["USER", "PASS", "QUIT"]
+ * ```
+ */
+export const loginCommands: readonly CommandSpec[] = [
+  { verb: "USER", login: false, argument: "required", syntax: "USER <name> (set user name)", handle: user },
+  { verb: "PASS", login: false, argument: "optional", syntax: "PASS [<password>] (log in)", handle: pass },
+  { verb: "QUIT", login: false, argument: "none", syntax: "QUIT (end the session)", handle: quit },
+];

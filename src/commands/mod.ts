@@ -1,0 +1,34 @@
+/**
+ * Every built-in command, in one list.
+ *
+ * @module
+ */
+
+import type { CommandSpec } from "../command.ts";
+import { fileCommands } from "./files.ts";
+import { infoCommands } from "./info.ts";
+import { listingCommands } from "./listing.ts";
+import { loginCommands } from "./login.ts";
+import { navigationCommands } from "./navigation.ts";
+import { parameterCommands } from "./parameters.ts";
+import { passiveCommands } from "./passive.ts";
+import { transferCommands } from "./transfer.ts";
+
+/** The commands tsftpd implements.
+ *
+ * @example
+ * ```ts
+ * import { builtinCommands } from "./mod.ts";
+ * builtinCommands.some((spec) => spec.verb === "MLSD"); // true
+ * ```
+ */
+export const builtinCommands: readonly CommandSpec[] = [
+  ...loginCommands,
+  ...infoCommands,
+  ...navigationCommands,
+  ...parameterCommands,
+  ...passiveCommands,
+  ...listingCommands,
+  ...transferCommands,
+  ...fileCommands,
+];

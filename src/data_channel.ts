@@ -1,0 +1,162 @@
+/**
+ * Data connections. A session prepares one {@link DataChannel} (PASV/EPSV
+ * now; PORT/EPRT will add an active kind behind the same interface) and the
+ * next transfer command takes it.
+ *
+ * @module
+ */
+
+import type { Connection, Listener, Runtime } from "./port.ts";
+
+/** A prepared data connection, used by exactly one transfer.
+ *
+ * @example
+ * ```ts
+ * import type { DataChannel } from "./data_channel.ts";
+ * async function send(channel: DataChannel, bytes: Uint8Array): Promise<void> {
+ *   const conn = await channel.connect();
+ *   try {
+ *     await conn.write(bytes);
+ *     await conn.closeWrite();
+ *   } finally {
+ *     channel.close();
+ *   }
+ * }
+ * ```
+ */
+export interface DataChannel {
+  /** Resolves with the data connection once the peer is connected; rejects
+   * when it does not come in time or the channel was closed. */
+  connect(): Promise<Connection>;
+  /** Releases everything: the listener and any data connection. Idempotent. */
+  close(): void;
+}
+
+/** How to open a passive data channel.
+ *
+ * @example
+ * ```ts
+ * import type { PassiveChannelOptions } from "./data_channel.ts";
+ * declare const runtime: import("./port.ts").Runtime;
+ * const options: PassiveChannelOptions = {
+ *   runtime,
+ *   host: "127.0.0.1",
+ *   clientAddress: "127.0.0.1",
+ *   acceptTimeoutMs: 30_000,
+ *   onForeignPeer: (address) => console.warn(`refused ${address}`),
+ * };
+ * ```
+ */
+export interface PassiveChannelOptions {
+  readonly runtime: Runtime;
+  /** The control connection's local address: data comes to the same one. */
+  readonly host: string;
+  /** Inclusive port range to listen in; the system's choice when absent. */
+  readonly portRange?: readonly [number, number];
+  /** Only this peer may connect (anti connection-stealing, RFC 2577). */
+  readonly clientAddress: string;
+  /** How long `connect()` waits for the peer. */
+  readonly acceptTimeoutMs: number;
+  /** Told about a refused connection from another address. */
+  readonly onForeignPeer: (address: string) => void;
+}
+
+/** A listening passive channel and the port it listens on.
+ *
+ * @example
+ * ```ts
+ * import { openPassiveChannel, type PassiveChannelOptions } from "./data_channel.ts";
+ * declare const options: PassiveChannelOptions;
+ * const { port, channel } = await openPassiveChannel(options);
+ * ```
+ */
+export interface PassiveChannel {
+  readonly port: number;
+  readonly channel: DataChannel;
+}
+
+/**
+ * Listens for the client's data connection (PASV/EPSV). The first
+ * connection from the client's own address is kept and the listener closed;
+ * connections from any other address are closed at once and the listener
+ * keeps waiting. Fails with `code` `EADDRINUSE` when every port of the range
+ * is taken.
+ *
+ * @example
+ * ```ts
+ * import { openPassiveChannel, type PassiveChannelOptions } from "./data_channel.ts";
+ * declare const options: PassiveChannelOptions;
+ * const { port, channel } = await openPassiveChannel(options);
+ * console.log(`227 ... port ${port}`);
+ * const conn = await channel.connect();
+ * ```
+ */
+export async function openPassiveChannel(options: PassiveChannelOptions): Promise<PassiveChannel> {
+  let accepted: Connection | null = null;
+  let closed = false;
+  let waiter: { resolve(conn: Connection): void; reject(error: Error): void } | null = null;
+
+  const onConnection = (conn: Connection) => {
+    if (accepted || closed || conn.remoteAddress.address !== options.clientAddress) {
+      if (!accepted && !closed) options.onForeignPeer(conn.remoteAddress.address);
+      conn.close();
+      return;
+    }
+    accepted = conn;
+    void listener?.close();
+    waiter?.resolve(conn);
+  };
+  const listener: Listener = await listenInRange(options, onConnection);
+
+  const channel: DataChannel = {
+    connect() {
+      if (accepted) return Promise.resolve(accepted);
+      if (closed) return Promise.reject(new Error("data channel closed"));
+      return new Promise<Connection>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          channel.close();
+        }, options.acceptTimeoutMs);
+        waiter = {
+          resolve(conn) {
+            clearTimeout(timer);
+            resolve(conn);
+          },
+          reject(error) {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+      });
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      void listener.close();
+      accepted?.close();
+      waiter?.reject(new Error("no data connection"));
+    },
+  };
+  return { port: listener.address.port, channel };
+}
+
+async function listenInRange(
+  options: PassiveChannelOptions,
+  onConnection: (conn: Connection) => void,
+): Promise<Listener> {
+  const range = options.portRange;
+  if (!range) return await options.runtime.listen({ host: options.host, port: 0, onConnection });
+  const [from, to] = range;
+  const size = to - from + 1;
+  // A random start spreads sessions over the range and makes the next port
+  // hard to guess (port stealing).
+  const start = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    const port = from + ((start + i) % size);
+    try {
+      return await options.runtime.listen({ host: options.host, port, onConnection });
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    }
+  }
+  throw Object.assign(new Error(`no free passive port in ${from}-${to}`), { code: "EADDRINUSE" });
+}

@@ -1,0 +1,329 @@
+/**
+ * A {@link FileSystem} backed by a real folder, jailed inside it.
+ *
+ * @module
+ */
+
+import { FileSystemError } from "./file_system.ts";
+import type {
+  FileSink,
+  FileSource,
+  FileStat,
+  FileSystem,
+  ListEntry,
+  WriteMode,
+} from "./file_system.ts";
+import type { FileInfo, FilePort, Runtime } from "../port.ts";
+import { loadRuntime } from "../runtime/load.ts";
+import { pathSegments } from "../path.ts";
+
+/** Options for {@link LocalFileSystem}.
+ *
+ * @example
+ * ```ts
+ * import type { LocalFileSystemOptions } from "./local.ts";
+ * const options: LocalFileSystemOptions = {};
+ * ```
+ */
+export interface LocalFileSystemOptions {
+  /** The runtime whose file port reaches the disk (default: the detected one). */
+  readonly runtime?: Runtime;
+}
+
+/** The disk and the root's canonical path, as every operation needs them. */
+interface Jail {
+  readonly files: FilePort;
+  readonly root: string;
+}
+
+/** A virtual path checked against the jail. */
+interface Resolved extends Jail {
+  /** Whether the path is the user's root. */
+  readonly isRoot: boolean;
+  /** The entry itself: its canonical parent plus its name. Operations that
+   * act on a name rather than on what it points to (unlink, rename, rmdir)
+   * use this, so a symlink is removed, not its target. */
+  readonly entry: string;
+  /** The canonical path the entry leads to, inside the root, or null when
+   * nothing exists there yet. */
+  readonly target: string | null;
+}
+
+/**
+ * Serves a real folder as the user's root.
+ *
+ * No path may reach outside `root`: `.` and `..` segments are refused, and
+ * every path is checked with `realpath`, so a symlink (at any depth) that
+ * points outside the root, or dangles, cannot be followed: such operations
+ * throw `EACCES`. Symlinks that stay inside the root work normally, and
+ * `list()` shows the others as `symlink` entries without following them.
+ *
+ * @example
+ * ```ts
+ * import { LocalFileSystem } from "./local.ts";
+ * const fs = new LocalFileSystem("/srv/ftp/alice");
+ * for (const entry of await fs.list("/")) console.log(entry.name, entry.stat.size);
+ * ```
+ */
+export class LocalFileSystem implements FileSystem {
+  readonly #root: string;
+  #runtime: Runtime | undefined;
+  #realRoot: string | undefined;
+
+  /** Serves `root` (resolved on first use, so it may not exist yet). */
+  constructor(root: string, options: LocalFileSystemOptions = {}) {
+    this.#root = root;
+    this.#runtime = options.runtime;
+  }
+
+  async stat(path: string): Promise<FileStat> {
+    const { files, target } = await this.#existing(path);
+    return toStat(await files.stat(target));
+  }
+
+  async list(path: string): Promise<ListEntry[]> {
+    const folder = await this.#existing(path);
+    const entries = await Promise.all(
+      (await folder.files.readDir(folder.target)).map((entry) =>
+        describe(folder, folder.target, entry.name)
+      ),
+    );
+    return entries.filter((entry) => entry !== null);
+  }
+
+  async read(path: string, start: number): Promise<FileSource> {
+    const { files, target } = await this.#existing(path);
+    return await files.openRead(target, start);
+  }
+
+  async write(path: string, mode: WriteMode): Promise<FileSink> {
+    const { files, isRoot, entry, target } = await this.#resolve(path);
+    if (isRoot) throw fail("EISDIR", path);
+    return await files.openWrite(target ?? entry, mode);
+  }
+
+  /** Creates one folder; its parent must exist (`EEXIST` if taken). */
+  async mkdir(path: string): Promise<void> {
+    const { files, entry, target } = await this.#resolve(path);
+    if (target !== null) throw fail("EEXIST", path);
+    await files.mkdir(entry);
+  }
+
+  /** Removes an empty folder (`ENOTEMPTY` otherwise; `EPERM` for `/`). */
+  async rmdir(path: string): Promise<void> {
+    const { files, isRoot, entry } = await this.#existing(path);
+    if (isRoot) throw fail("EPERM", path);
+    await files.rmdir(entry);
+  }
+
+  async remove(path: string): Promise<void> {
+    const { files, isRoot, entry } = await this.#existing(path);
+    if (isRoot) throw fail("EISDIR", path);
+    await files.unlink(entry);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const source = await this.#existing(from);
+    const destination = await this.#resolve(to);
+    if (source.isRoot) throw fail("EPERM", from);
+    if (destination.isRoot) throw fail("EPERM", to);
+    await source.files.rename(source.entry, destination.entry);
+  }
+
+  async chmod(path: string, mode: number): Promise<void> {
+    const { files, target } = await this.#existing(path);
+    await files.chmod(target, mode & 0o7777);
+  }
+
+  async setModifiedTime(path: string, mtimeMs: number): Promise<void> {
+    const { files, target } = await this.#existing(path);
+    await files.utime(target, Date.now(), mtimeMs);
+  }
+
+  async #jail(): Promise<Jail> {
+    this.#runtime ??= await loadRuntime();
+    const { files } = this.#runtime;
+    // Resolved on first use rather than in the constructor, so the folder may
+    // be created after the instance; a missing root fails each call (ENOENT).
+    this.#realRoot ??= await files.realpath(this.#root);
+    return { files, root: this.#realRoot };
+  }
+
+  /** Checks `path` against the jail; it need not exist, but its parent must. */
+  async #resolve(path: string): Promise<Resolved> {
+    const segments = pathSegments(path);
+    const jail = await this.#jail();
+    const name = segments.pop();
+    if (name === undefined) {
+      return { ...jail, isRoot: true, entry: jail.root, target: jail.root };
+    }
+    const parent = await canonicalParent(jail, segments, path);
+    const entry = join(parent, name);
+    let info: FileInfo;
+    try {
+      info = await jail.files.lstat(entry);
+    } catch (error) {
+      if (codeOf(error) !== "ENOENT") throw error;
+      return { ...jail, isRoot: false, entry, target: null };
+    }
+    const target = info.kind === "symlink"
+      ? await followLink(jail, entry, path)
+      : entry;
+    return { ...jail, isRoot: false, entry, target };
+  }
+
+  async #existing(
+    path: string,
+  ): Promise<Resolved & { readonly target: string }> {
+    const resolved = await this.#resolve(path);
+    const { target } = resolved;
+    if (target === null) throw fail("ENOENT", path);
+    return { ...resolved, target };
+  }
+}
+
+/** Why `realpath` may fail on a path that leads outside, or nowhere. */
+const WALK_UP_CODES: ReadonlySet<unknown> = new Set([
+  "ENOENT",
+  "ENOTDIR",
+  "ELOOP",
+]);
+
+/**
+ * The canonical path of the folder named by `segments` under the root, which
+ * must lie inside the root. When it cannot be resolved, the deepest ancestor
+ * that exists is checked instead, so that a missing name behind a symlink to
+ * the outside (or a dangling or looping one) reports `EACCES` and not whether
+ * the outside has that name.
+ */
+async function canonicalParent(
+  jail: Jail,
+  segments: readonly string[],
+  path: string,
+): Promise<string> {
+  const native = nativePath(jail.root, segments);
+  try {
+    return checkInside(jail, await jail.files.realpath(native), path);
+  } catch (error) {
+    if (!WALK_UP_CODES.has(codeOf(error))) throw error;
+    for (let depth = segments.length; depth > 0; depth--) {
+      if (
+        await existingAncestorIsInside(
+          jail,
+          nativePath(jail.root, segments.slice(0, depth)),
+          path,
+        )
+      ) {
+        break;
+      }
+    }
+    throw error;
+  }
+}
+
+/** For an ancestor of an unresolvable `path`: false if it does not exist
+ * either, true if it exists inside the root; throws `EACCES` otherwise. */
+async function existingAncestorIsInside(
+  jail: Jail,
+  native: string,
+  path: string,
+): Promise<boolean> {
+  let info: FileInfo;
+  try {
+    info = await jail.files.lstat(native);
+  } catch {
+    return false;
+  }
+  if (info.kind === "symlink") await followLink(jail, native, path);
+  else checkInside(jail, await jail.files.realpath(native), path);
+  return true;
+}
+
+/** Where the symlink `native` leads; `EACCES` (naming the virtual `path`) if
+ * that is outside the root or nowhere, since a dangling link could create a
+ * file wherever it points. */
+async function followLink(
+  jail: Jail,
+  native: string,
+  path: string,
+): Promise<string> {
+  let real: string;
+  try {
+    real = await jail.files.realpath(native);
+  } catch {
+    throw fail("EACCES", path);
+  }
+  return checkInside(jail, real, path);
+}
+
+function checkInside(jail: Jail, real: string, path: string): string {
+  const { root } = jail;
+  if (real !== root && !real.startsWith(join(root, ""))) {
+    throw fail("EACCES", path);
+  }
+  return real;
+}
+
+function nativePath(root: string, segments: readonly string[]): string {
+  return segments.length === 0 ? root : join(root, segments.join("/"));
+}
+
+function join(folder: string, relative: string): string {
+  return folder.endsWith("/")
+    ? `${folder}${relative}`
+    : `${folder}/${relative}`;
+}
+
+/**
+ * `FilePort` has no `readlink` yet; an adapter that offers `readLink` lets
+ * listings show where a symlink that is not followed points.
+ */
+type LinkReadingPort = FilePort & { readLink?(path: string): Promise<string> };
+
+/** One listing entry. A symlink is followed only when it stays inside the
+ * root; otherwise it is shown as itself, never with its target's metadata.
+ * Null when the entry vanished while the folder was being read. */
+async function describe(
+  jail: Jail,
+  folder: string,
+  name: string,
+): Promise<ListEntry | null> {
+  const native = join(folder, name);
+  const files: LinkReadingPort = jail.files;
+  try {
+    const info = await files.lstat(native);
+    if (info.kind !== "symlink") return { name, stat: toStat(info) };
+    const real = await followLink(jail, native, native).catch(() => null);
+    if (real !== null) return { name, stat: toStat(await files.stat(real)) };
+    const linkTarget = await files.readLink?.(native);
+    const stat = toStat(info);
+    return {
+      name,
+      stat: linkTarget === undefined ? stat : { ...stat, linkTarget },
+    };
+  } catch (error) {
+    if (codeOf(error) === "ENOENT") return null;
+    throw error;
+  }
+}
+
+function toStat(info: FileInfo): FileStat {
+  return {
+    kind: info.kind,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    mode: info.mode,
+    nlink: info.nlink,
+    uid: info.uid,
+    gid: info.gid,
+    unique: `${info.dev.toString(16)}g${info.ino.toString(16)}`,
+  };
+}
+
+function codeOf(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
+function fail(code: string, path: string): FileSystemError {
+  return new FileSystemError(code, `${code}: ${path}`);
+}

@@ -1,0 +1,121 @@
+/**
+ * Splits the control connection's byte stream into command lines.
+ *
+ * @module
+ */
+
+/** The longest command line accepted, in bytes, terminator excluded. Longer
+ * lines are refused without being buffered, so a client cannot grow server
+ * memory by never sending a line end. */
+export const MAX_LINE_BYTES = 2048;
+
+/** What the reader found in the stream.
+ *
+ * @example
+ * ```ts
+ * import type { LineEvent } from "./line_reader.ts";
+ * function describe(event: LineEvent): string {
+ *   return event.kind === "line" ? event.text : event.kind;
+ * }
+ * ```
+ */
+export type LineEvent =
+  | { readonly kind: "line"; readonly text: string }
+  | { readonly kind: "too-long" }
+  | { readonly kind: "bad-encoding" };
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Incremental splitter: feed it chunks as they arrive, take whole lines out.
+ * Lines end at LF; one CR before the LF is dropped (clients sending bare LF
+ * are tolerated, as every popular server does).
+ *
+ * @example
+ * ```ts
+ * import { LineReader } from "./line_reader.ts";
+ * const reader = new LineReader();
+ * const bytes = new TextEncoder().encode("NOOP\r\nPW");
+ * reader.push(bytes); // [{ kind: "line", text: "NOOP" }]
+ * reader.push(new TextEncoder().encode("D\r\n")); // [{ kind: "line", text: "PWD" }]
+ * ```
+ */
+export class LineReader {
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  #pending = new Uint8Array(MAX_LINE_BYTES + 1);
+  #pendingLength = 0;
+  /** Set after an overlong line was reported, until its end is seen. */
+  #skipping = false;
+
+  /** Consumes `chunk` (which need not outlive this call) and returns the
+   * events it completes, in order. */
+  push(chunk: Uint8Array): LineEvent[] {
+    const events: LineEvent[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      const end = chunk.indexOf(LF, start);
+      const stop = end === -1 ? chunk.length : end;
+      if (!this.#skipping) this.#append(chunk.subarray(start, stop), events);
+      if (end === -1) break;
+      if (this.#skipping) this.#skipping = false;
+      else events.push(this.#takeLine());
+      start = end + 1;
+    }
+    return events;
+  }
+
+  #append(bytes: Uint8Array, events: LineEvent[]): void {
+    if (this.#pendingLength + bytes.length > this.#pending.length) {
+      this.#pendingLength = 0;
+      this.#skipping = true;
+      events.push({ kind: "too-long" });
+      return;
+    }
+    this.#pending.set(bytes, this.#pendingLength);
+    this.#pendingLength += bytes.length;
+  }
+
+  #takeLine(): LineEvent {
+    let length = this.#pendingLength;
+    if (length > 0 && this.#pending[length - 1] === CR) length--;
+    this.#pendingLength = 0;
+    if (length > MAX_LINE_BYTES) return { kind: "too-long" };
+    try {
+      return { kind: "line", text: this.#decoder.decode(this.#pending.subarray(0, length)) };
+    } catch {
+      return { kind: "bad-encoding" };
+    }
+  }
+}
+
+/** A command line split into its verb and argument.
+ *
+ * @example
+ * ```ts
+ * import type { CommandLine } from "./line_reader.ts";
+ * const line: CommandLine = { verb: "RETR", argument: "a file.txt" };
+ * ```
+ */
+export interface CommandLine {
+  /** The verb, upper-cased. */
+  readonly verb: string;
+  /** Everything after the first space, unchanged (names may hold spaces). */
+  readonly argument: string;
+}
+
+/**
+ * Splits a line at its first space. The argument keeps inner and trailing
+ * spaces, because file names may contain them.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand } from "./line_reader.ts";
+ * parseCommand("stor my file.txt"); // { verb: "STOR", argument: "my file.txt" }
+ * ```
+ */
+export function parseCommand(line: string): CommandLine {
+  const space = line.indexOf(" ");
+  if (space === -1) return { verb: line.toUpperCase(), argument: "" };
+  return { verb: line.slice(0, space).toUpperCase(), argument: line.slice(space + 1) };
+}

@@ -1,0 +1,157 @@
+/**
+ * Listing formats: `ls -l` lines for LIST, facts for MLSD/MLST (RFC 3659),
+ * and the timestamps MDTM uses.
+ *
+ * @module
+ */
+
+import type { FileStat } from "./fs/file_system.ts";
+
+/** The MLSx facts tsftpd can give, in FEAT order.
+ *
+ * @example
+ * ```ts
+ * import { MLSX_FACTS } from "./listing.ts";
+ * MLSX_FACTS.includes("size"); // true
+ * ```
+ */
+export const MLSX_FACTS = ["type", "size", "modify", "perm", "unique", "unix.mode"] as const;
+
+/** One MLSx fact name.
+ *
+ * @example
+ * ```ts
+ * import type { MlsxFact } from "./listing.ts";
+ * const fact: MlsxFact = "modify";
+ * ```
+ */
+export type MlsxFact = (typeof MLSX_FACTS)[number];
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const SIX_MONTHS_MS = 180 * 24 * 3600 * 1000;
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, "0");
+}
+
+/**
+ * `YYYYMMDDHHMMSS` in UTC, as MDTM and the MLSx `modify` fact want it.
+ *
+ * @example
+ * ```ts
+ * import { formatTimeVal } from "./listing.ts";
+ * formatTimeVal(Date.UTC(2026, 10, 24, 10, 0, 0)); // "20261124100000"
+ * ```
+ */
+export function formatTimeVal(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}` +
+    `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+}
+
+function modeString(stat: FileStat): string {
+  const type = stat.kind === "directory" ? "d" : stat.kind === "symlink" ? "l" : "-";
+  let bits = "";
+  for (let shift = 6; shift >= 0; shift -= 3) {
+    const triple = (stat.mode >> shift) & 7;
+    bits += (triple & 4 ? "r" : "-") + (triple & 2 ? "w" : "-") + (triple & 1 ? "x" : "-");
+  }
+  return type + bits;
+}
+
+/**
+ * One `ls -l` line (without line end), the format every FTP client parses:
+ * mode, links, owner, group, size, date (time of day within six months,
+ * otherwise the year), name. Times are UTC.
+ *
+ * @example
+ * ```ts
+ * import { formatListLine } from "./listing.ts";
+ * const stat = { kind: "file" as const, size: 5, mtimeMs: Date.UTC(2026, 10, 1, 9, 30), mode: 0o644 };
+ * formatListLine("a.txt", stat, Date.UTC(2026, 10, 24));
+ * // "-rw-r--r--   1 ftp      ftp             5 Nov 01 09:30 a.txt"
+ * ```
+ */
+export function formatListLine(name: string, stat: FileStat, nowMs: number): string {
+  const d = new Date(stat.mtimeMs);
+  const recent = nowMs - stat.mtimeMs < SIX_MONTHS_MS && stat.mtimeMs <= nowMs + SIX_MONTHS_MS;
+  const when = `${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ` +
+    (recent ? `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}` : ` ${d.getUTCFullYear()}`);
+  const owner = String(stat.uid ?? "ftp").padEnd(8);
+  const group = String(stat.gid ?? "ftp").padEnd(8);
+  const target = stat.kind === "symlink" && stat.linkTarget ? ` -> ${stat.linkTarget}` : "";
+  return `${modeString(stat)} ${String(stat.nlink ?? 1).padStart(3)} ${owner} ${group} ` +
+    `${String(stat.size).padStart(8)} ${when} ${name}${target}`;
+}
+
+/**
+ * The `perm` fact (RFC 3659 §7.5.5) for what this user may do with the entry.
+ *
+ * @example
+ * ```ts
+ * import { permFact } from "./listing.ts";
+ * permFact("file", "elr"); // "r"
+ * permFact("directory", "elradfmw"); // "fcdelmp"
+ * ```
+ */
+export function permFact(kind: FileStat["kind"], permissions: string): string {
+  const has = (letter: string) => permissions.includes(letter);
+  let fact = "";
+  if (has("a") && kind !== "directory") fact += "a";
+  if (has("f")) fact += "f";
+  if (kind === "directory") {
+    if (has("w")) fact += "c";
+    if (has("d")) fact += "d";
+    if (has("e")) fact += "e";
+    if (has("l")) fact += "l";
+    if (has("m")) fact += "m";
+    if (has("d")) fact += "p";
+  } else {
+    if (has("d")) fact += "d";
+    if (has("r")) fact += "r";
+    if (has("w")) fact += "w";
+  }
+  return fact;
+}
+
+/**
+ * The MLSx line for one entry (without line end): `fact=value;...` then a
+ * space and the name.
+ *
+ * @example
+ * ```ts
+ * import { formatMlsxLine } from "./listing.ts";
+ * const stat = { kind: "file" as const, size: 5, mtimeMs: 0, mode: 0o644 };
+ * formatMlsxLine("a.txt", stat, { facts: ["type", "size"], permissions: "elr" });
+ * // "type=file;size=5; a.txt"
+ * ```
+ */
+export function formatMlsxLine(
+  name: string,
+  stat: FileStat,
+  options: { readonly facts: readonly MlsxFact[]; readonly permissions: string },
+): string {
+  let line = "";
+  for (const fact of options.facts) {
+    const value = factValue(fact, stat, options.permissions);
+    if (value !== undefined) line += `${fact}=${value};`;
+  }
+  return `${line} ${name}`;
+}
+
+function factValue(fact: MlsxFact, stat: FileStat, permissions: string): string | undefined {
+  switch (fact) {
+    case "type":
+      return stat.kind === "directory" ? "dir" : stat.kind === "file" ? "file" : "OS.unix=symlink";
+    case "size":
+      return String(stat.size);
+    case "modify":
+      return formatTimeVal(stat.mtimeMs);
+    case "perm":
+      return permFact(stat.kind, permissions);
+    case "unique":
+      return stat.unique;
+    case "unix.mode":
+      return "0" + (stat.mode & 0o7777).toString(8);
+  }
+}

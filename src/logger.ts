@@ -1,0 +1,130 @@
+/**
+ * Log records and the default pyftpdlib-style line format.
+ *
+ * @module
+ */
+
+/** How important a record is.
+ *
+ * @example
+ * ```ts
+ * import type { LogLevel } from "./logger.ts";
+ * const level: LogLevel = "info";
+ * ```
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** One thing that happened.
+ *
+ * @example
+ * ```ts
+ * import type { LogRecord } from "./logger.ts";
+ * const record: LogRecord = {
+ *   level: "info",
+ *   time: new Date(),
+ *   message: "USER 'alice' logged in.",
+ *   session: { remote: "127.0.0.1:53211", user: "alice" },
+ * };
+ * ```
+ */
+export interface LogRecord {
+  readonly level: LogLevel;
+  readonly time: Date;
+  readonly message: string;
+  /** Set for records about one session. */
+  readonly session?: { readonly remote: string; readonly user?: string };
+}
+
+/** Where records go. Bring your own to route tsftpd's logs anywhere.
+ *
+ * @example
+ * ```ts
+ * import type { Logger } from "./logger.ts";
+ * const records: string[] = [];
+ * const logger: Logger = { log: (record) => records.push(record.message) };
+ * ```
+ */
+export interface Logger {
+  log(record: LogRecord): void;
+}
+
+const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
+const LETTER: Readonly<Record<LogLevel, string>> = { debug: "D", info: "I", warn: "W", error: "E" };
+const COLOUR: Readonly<Record<LogLevel, string>> = {
+  debug: "\x1b[34m",
+  info: "\x1b[32m",
+  warn: "\x1b[33m",
+  error: "\x1b[31m",
+};
+
+function pad(value: number): string {
+  return String(value).padStart(2, "0");
+}
+
+/**
+ * Formats a record as pyftpdlib does:
+ * `[I 2026-11-24 10:00:00] 127.0.0.1:53211-[alice] USER 'alice' logged in.`
+ * (local time).
+ *
+ * @example
+ * ```ts
+ * import { formatLogLine } from "./logger.ts";
+ * formatLogLine({ level: "warn", time: new Date(), message: "disk almost full" });
+ * ```
+ */
+export function formatLogLine(record: LogRecord, options: { readonly colour?: boolean } = {}): string {
+  const t = record.time;
+  const stamp = `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())} ` +
+    `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`;
+  let head = `[${LETTER[record.level]} ${stamp}]`;
+  if (options.colour) head = `${COLOUR[record.level]}${head}\x1b[0m`;
+  const who = record.session ? `${record.session.remote}-[${record.session.user ?? ""}] ` : "";
+  return `${head} ${who}${record.message}`;
+}
+
+/** Options of {@link createConsoleLogger}.
+ *
+ * @example
+ * ```ts
+ * import type { ConsoleLoggerOptions } from "./logger.ts";
+ * const options: ConsoleLoggerOptions = { level: "debug", colour: false };
+ * ```
+ */
+export interface ConsoleLoggerOptions {
+  /** The least important level written; default `info`. */
+  readonly level?: LogLevel;
+  /** ANSI colours on the level tag. */
+  readonly colour?: boolean;
+  /** Where lines go; default `console.error` (standard error). */
+  readonly write?: (line: string) => void;
+}
+
+/**
+ * A logger writing formatted lines to standard error (or `write`).
+ *
+ * @example
+ * ```ts
+ * import { createConsoleLogger } from "./logger.ts";
+ * const logger = createConsoleLogger({ level: "debug" });
+ * logger.log({ level: "debug", time: new Date(), message: "hello" });
+ * ```
+ */
+export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger {
+  const threshold = RANK[options.level ?? "info"];
+  const write = options.write ?? ((line: string) => console.error(line));
+  return {
+    log(record) {
+      if (RANK[record.level] >= threshold) write(formatLogLine(record, options));
+    },
+  };
+}
+
+/** A logger that drops everything, for quiet test fixtures.
+ *
+ * @example
+ * ```ts
+ * import { FtpServer, silentLogger } from "../mod.ts";
+ * const server = new FtpServer({ port: 0, logger: silentLogger });
+ * ```
+ */
+export const silentLogger: Logger = { log() {} };

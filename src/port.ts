@@ -1,0 +1,319 @@
+/**
+ * The runtime port: everything the FTP core needs from the outside world.
+ *
+ * The core (every file under `src/` except `src/runtime/`) reaches sockets and
+ * the real file system only through these interfaces. Each adapter in
+ * `src/runtime/` implements {@link Runtime} with its runtime's native API.
+ * Timers are the Web-standard `setTimeout`/`clearTimeout`, which all three
+ * runtimes share, so they need no adapter.
+ *
+ * @module
+ */
+
+/** An IP endpoint. IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are always
+ * reported as plain IPv4 (`a.b.c.d`, family `IPv4`).
+ *
+ * @example
+ * ```ts
+ * import type { SocketAddress } from "./port.ts";
+ * const peer: SocketAddress = { address: "127.0.0.1", port: 50123, family: "IPv4" };
+ * ```
+ */
+export interface SocketAddress {
+  readonly address: string;
+  readonly port: number;
+  readonly family: "IPv4" | "IPv6";
+}
+
+/** A connected TCP (or, later, TLS) byte stream.
+ *
+ * @example
+ * ```ts
+ * import type { Connection } from "./port.ts";
+ * async function echo(conn: Connection): Promise<void> {
+ *   for (let chunk = await conn.read(); chunk; chunk = await conn.read()) {
+ *     await conn.write(chunk);
+ *   }
+ *   conn.close();
+ * }
+ * ```
+ */
+export interface Connection {
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  /**
+   * The next chunk of received bytes, or `null` once the peer has finished
+   * sending (or the connection was closed). The returned bytes stay valid only
+   * until the next call, so adapters may reuse one receive buffer. While no
+   * `read()` is pending the adapter stops reading from the socket, which is the
+   * receive-side backpressure. At most one `read()` may be pending.
+   */
+  read(): Promise<Uint8Array | null>;
+  /**
+   * Sends every byte of `data` (adapters loop over short writes). Resolves once
+   * the runtime no longer needs `data`, so the caller may reuse the buffer, and
+   * only when the socket's send buffer has room again (send-side backpressure).
+   * Rejects if the connection is closed or reset.
+   */
+  write(data: Uint8Array): Promise<void>;
+  /** Half-close: sends FIN after everything written so far; reading goes on. */
+  closeWrite(): Promise<void>;
+  /** Closes both directions at once; pending reads resolve `null`. Idempotent. */
+  close(): void;
+  /** Turns Nagle's algorithm off (true) or on (false). */
+  setNoDelay(noDelay: boolean): void;
+  /** Resolves once the connection is fully closed, by either side. */
+  readonly closed: Promise<void>;
+}
+
+/** What to listen on.
+ *
+ * @example
+ * ```ts
+ * import type { ListenOptions } from "./port.ts";
+ * const options: ListenOptions = {
+ *   host: "127.0.0.1",
+ *   port: 0,
+ *   onConnection: (conn) => conn.close(),
+ * };
+ * ```
+ */
+export interface ListenOptions {
+  /** Address to bind; `"::"` or `"0.0.0.0"` for all interfaces. */
+  readonly host: string;
+  /** Port to bind; 0 lets the system choose. */
+  readonly port: number;
+  /** Listen backlog (default 511). */
+  readonly backlog?: number;
+  /** Called once for each accepted connection. */
+  readonly onConnection: (conn: Connection) => void;
+}
+
+/** A bound, listening TCP socket.
+ *
+ * @example
+ * ```ts
+ * import type { Listener } from "./port.ts";
+ * function describe(listener: Listener): string {
+ *   return `${listener.address.address}:${listener.address.port}`;
+ * }
+ * ```
+ */
+export interface Listener {
+  /** The bound address; the real port when 0 was asked for. */
+  readonly address: SocketAddress;
+  /** Stops accepting; already accepted connections are not touched. */
+  close(): Promise<void>;
+}
+
+/** Where to connect (active-mode data connections, test clients).
+ *
+ * @example
+ * ```ts
+ * import type { ConnectOptions } from "./port.ts";
+ * const target: ConnectOptions = { host: "127.0.0.1", port: 2121 };
+ * ```
+ */
+export interface ConnectOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Source address to bind before connecting, where the runtime allows it. */
+  readonly localAddress?: string;
+}
+
+/** What kind of thing a path names. Symlinks are only reported by `lstat`
+ * and `readDir`. */
+export type FileKind = "file" | "directory" | "symlink" | "other";
+
+/** File metadata, as `stat(2)` gives it.
+ *
+ * @example
+ * ```ts
+ * import type { FileInfo } from "./port.ts";
+ * const info: FileInfo = {
+ *   kind: "file", size: 3, mtimeMs: Date.now(), mode: 0o644,
+ *   nlink: 1, uid: 0, gid: 0, dev: 1, ino: 2,
+ * };
+ * ```
+ */
+export interface FileInfo {
+  readonly kind: FileKind;
+  readonly size: number;
+  /** Last modification, in milliseconds since the epoch. */
+  readonly mtimeMs: number;
+  /** Permission bits (`mode & 0o7777`). */
+  readonly mode: number;
+  readonly nlink: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** One directory entry, as `readdir` with types gives it.
+ *
+ * @example
+ * ```ts
+ * import type { DirEntry } from "./port.ts";
+ * const entry: DirEntry = { name: "notes.txt", kind: "file" };
+ * ```
+ */
+export interface DirEntry {
+  readonly name: string;
+  readonly kind: FileKind;
+}
+
+/** A file opened for reading, from an offset on.
+ *
+ * @example
+ * ```ts
+ * import type { FileSource } from "./port.ts";
+ * async function drain(source: FileSource): Promise<number> {
+ *   let total = 0;
+ *   try {
+ *     for (let chunk = await source.read(); chunk; chunk = await source.read()) {
+ *       total += chunk.length;
+ *     }
+ *   } finally {
+ *     await source.close();
+ *   }
+ *   return total;
+ * }
+ * ```
+ */
+export interface FileSource {
+  /** The next chunk, or `null` at end of file. Valid only until the next call. */
+  read(): Promise<Uint8Array | null>;
+  /** Releases the file handle. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A file opened for writing.
+ *
+ * @example
+ * ```ts
+ * import type { FileSink } from "./port.ts";
+ * async function save(sink: FileSink, data: Uint8Array): Promise<void> {
+ *   try {
+ *     await sink.write(data);
+ *   } finally {
+ *     await sink.close();
+ *   }
+ * }
+ * ```
+ */
+export interface FileSink {
+  /** Writes all of `data`; `data` may be reused once this resolves. */
+  write(data: Uint8Array): Promise<void>;
+  /** Flushes and releases the file handle. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** How {@link FilePort.openWrite} positions the first byte.
+ * - `truncate`: create or empty the file, write from 0;
+ * - `append`: create if missing, every write goes to the end;
+ * - `offset`: the file must exist; write from `offset`, keep what lies past it.
+ *
+ * @example
+ * ```ts
+ * import type { WriteMode } from "./port.ts";
+ * const mode: WriteMode = { kind: "offset", offset: 1024 };
+ * ```
+ */
+export type WriteMode =
+  | { readonly kind: "truncate" }
+  | { readonly kind: "append" }
+  | { readonly kind: "offset"; readonly offset: number };
+
+/**
+ * Real file-system access on absolute native paths. Errors are thrown as
+ * `Error`s whose `code` is the POSIX name (`ENOENT`, `EEXIST`, `ENOTDIR`,
+ * `EISDIR`, `ENOTEMPTY`, `EACCES`, `EPERM`, `ENOSPC`, `ELOOP`, ...), the same
+ * on every runtime.
+ *
+ * @example
+ * ```ts
+ * import type { FilePort } from "./port.ts";
+ * async function isFolder(files: FilePort, path: string): Promise<boolean> {
+ *   return (await files.stat(path)).kind === "directory";
+ * }
+ * ```
+ */
+export interface FilePort {
+  /** Metadata, following symlinks. */
+  stat(path: string): Promise<FileInfo>;
+  /** Metadata of the link itself when `path` is a symlink. */
+  lstat(path: string): Promise<FileInfo>;
+  readDir(path: string): Promise<DirEntry[]>;
+  mkdir(path: string): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Renames, replacing an existing file at `to`. */
+  rename(from: string, to: string): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  /** Sets access and modification times, in milliseconds since the epoch. */
+  utime(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
+  /** The canonical absolute path, with every symlink resolved. */
+  realpath(path: string): Promise<string>;
+  /** Opens a regular file for reading from `offset`. */
+  openRead(path: string, offset: number): Promise<FileSource>;
+  openWrite(path: string, mode: WriteMode): Promise<FileSink>;
+}
+
+/**
+ * The process around the server, for the CLI only (the library never exits
+ * the process or installs signal handlers by itself).
+ *
+ * @example
+ * ```ts
+ * import type { HostProcess } from "./port.ts";
+ * function onStop(host: HostProcess, stop: () => void): void {
+ *   host.onSignal("SIGINT", stop);
+ * }
+ * ```
+ */
+export interface HostProcess {
+  /** Command-line arguments after the script name. */
+  args(): string[];
+  /** Current working directory. */
+  cwd(): string;
+  /** Calls `handler` on SIGINT/SIGTERM instead of the default exit. */
+  onSignal(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  exit(code: number): never;
+  /** Writes a line to standard error. */
+  printError(line: string): void;
+  /** Writes a line to standard output. */
+  print(line: string): void;
+  /** Whether standard error is a terminal (for coloured logs). */
+  isTerminal(): boolean;
+}
+
+/**
+ * One runtime's implementation of the port.
+ *
+ * @example
+ * ```ts
+ * import type { Runtime } from "./port.ts";
+ * async function serveNothing(runtime: Runtime): Promise<number> {
+ *   const listener = await runtime.listen({
+ *     host: "127.0.0.1",
+ *     port: 0,
+ *     onConnection: (conn) => conn.close(),
+ *   });
+ *   const { port } = listener.address;
+ *   await listener.close();
+ *   return port;
+ * }
+ * ```
+ */
+export interface Runtime {
+  /** Which adapter this is. */
+  readonly name: "deno" | "bun" | "node";
+  /** The runtime's version, for the start line. */
+  readonly version: string;
+  /** Binds and listens; rejects with `code` `EADDRINUSE`/`EACCES` on failure. */
+  listen(options: ListenOptions): Promise<Listener>;
+  connect(options: ConnectOptions): Promise<Connection>;
+  readonly files: FilePort;
+  readonly host: HostProcess;
+}

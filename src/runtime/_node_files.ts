@@ -1,0 +1,134 @@
+/**
+ * The {@link FilePort} on `node:fs/promises`, shared by the Node adapter and
+ * the Bun adapter (Bun's own file writer can neither append nor truncate).
+ *
+ * @module
+ */
+
+import type { Dirent, Stats } from "node:fs";
+import * as fsp from "node:fs/promises";
+import type { FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
+import { assertRegularFile, fileKind } from "./_file_kind.ts";
+
+/** Size of the buffer one {@link FileSource} reads into, reused per read. */
+const READ_CHUNK = 256 * 1024;
+
+const OPEN_FLAGS = { truncate: "w", append: "a", offset: "r+" } as const;
+
+function kindOf(entry: Stats | Dirent) {
+  return fileKind({
+    isFile: entry.isFile(),
+    isDirectory: entry.isDirectory(),
+    isSymlink: entry.isSymbolicLink(),
+  });
+}
+
+function toFileInfo(stats: Stats): FileInfo {
+  return {
+    kind: kindOf(stats),
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+    mode: stats.mode & 0o7777,
+    nlink: stats.nlink,
+    uid: stats.uid,
+    gid: stats.gid,
+    dev: stats.dev,
+    ino: stats.ino,
+  };
+}
+
+async function openRead(path: string, offset: number): Promise<FileSource> {
+  const handle = await fsp.open(path, "r");
+  try {
+    assertRegularFile(kindOf(await handle.stat()), path);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const buffer = new Uint8Array(READ_CHUNK);
+  let position = offset;
+  let closed = false;
+  return {
+    async read() {
+      if (closed) return null;
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) return null;
+      position += bytesRead;
+      return buffer.subarray(0, bytesRead);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await handle.close();
+    },
+  };
+}
+
+async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
+  const handle = await fsp.open(path, OPEN_FLAGS[mode.kind]);
+  // Only "offset" needs an explicit position; null writes at the current
+  // position, which O_APPEND moves to the end before every write.
+  let position: number | null = mode.kind === "offset" ? mode.offset : null;
+  let closed = false;
+  return {
+    async write(data) {
+      let done = 0;
+      while (done < data.length) {
+        const { bytesWritten } = await handle.write(data, done, data.length - done, position);
+        done += bytesWritten;
+        if (position !== null) position += bytesWritten;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await handle.close();
+    },
+  };
+}
+
+/**
+ * Real file-system access through `node:fs/promises`, whose errors already
+ * carry POSIX codes on Node and Bun.
+ *
+ * @example
+ * ```ts
+ * import { nodeFiles } from "./_node_files.ts";
+ * console.log((await nodeFiles.stat("/")).kind); // "directory"
+ * ```
+ */
+export const nodeFiles: FilePort = {
+  async stat(path) {
+    return toFileInfo(await fsp.stat(path));
+  },
+  async lstat(path) {
+    return toFileInfo(await fsp.lstat(path));
+  },
+  async readDir(path) {
+    const entries = await fsp.readdir(path, { withFileTypes: true });
+    return entries.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
+  },
+  async mkdir(path) {
+    await fsp.mkdir(path);
+  },
+  rmdir(path) {
+    return fsp.rmdir(path);
+  },
+  unlink(path) {
+    return fsp.unlink(path);
+  },
+  rename(from, to) {
+    return fsp.rename(from, to);
+  },
+  chmod(path, mode) {
+    return fsp.chmod(path, mode);
+  },
+  utime(path, atimeMs, mtimeMs) {
+    return fsp.utimes(path, new Date(atimeMs), new Date(mtimeMs));
+  },
+  realpath(path) {
+    return fsp.realpath(path);
+  },
+  openRead,
+  openWrite,
+};

@@ -1,0 +1,381 @@
+/**
+ * The Deno adapter, on Deno's native APIs: `Deno.listen`/`Deno.connect`
+ * receive about twice as fast as Deno's `node:net`, and `Deno.open` reads
+ * files faster than its `node:fs`.
+ *
+ * @module
+ */
+
+import type {
+  Connection,
+  ConnectOptions,
+  FileInfo,
+  FilePort,
+  FileSink,
+  FileSource,
+  HostProcess,
+  Listener,
+  ListenOptions,
+  Runtime,
+  WriteMode,
+} from "../port.ts";
+import { toSocketAddress } from "./_address.ts";
+import { codedError, connectionClosedError } from "./_errors.ts";
+import { assertRegularFile, fileKind } from "./_file_kind.ts";
+import { createWriteChain } from "./_write_chain.ts";
+
+/** First receive buffer of a connection: small, as control connections carry
+ * little. */
+const MIN_RECEIVE_BUFFER = 16 * 1024;
+/** A connection whose reads fill its buffer moves up to this size. */
+const MAX_RECEIVE_BUFFER = 256 * 1024;
+/** Size of the buffer one {@link FileSource} reads into, reused per read. */
+const FILE_READ_CHUNK = 256 * 1024;
+/** Pause before accepting again after a failed accept (EMFILE and the like). */
+const ACCEPT_RETRY_MS = 100;
+
+/** POSIX names for the Deno errors that come without a `code`: the
+ * runtime's own, not the operating system's. */
+const CODES_BY_ERROR_NAME: Readonly<Record<string, string>> = {
+  NotCapable: "EACCES",
+  BadResource: "EBADF",
+  Interrupted: "EINTR",
+};
+
+/** Makes sure `error` has the POSIX `code` the port promises. */
+function withCode(error: unknown): unknown {
+  if (!(error instanceof Error) || "code" in error) return error;
+  const code = CODES_BY_ERROR_NAME[error.name] ?? "EIO";
+  return Object.assign(error, { code });
+}
+
+async function posix<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    throw withCode(error);
+  }
+}
+
+function wrapConn(conn: Deno.TcpConn): Connection {
+  let buffer = new Uint8Array(MIN_RECEIVE_BUFFER);
+  let closed = false;
+  let readDone = false;
+  let writeClosed: Promise<void> | undefined;
+  let writeDone = false;
+  const { promise: closedPromise, resolve: resolveClosed } = Promise.withResolvers<void>();
+
+  function finish(): void {
+    if (closed) return;
+    closed = true;
+    conn.close();
+    resolveClosed();
+  }
+
+  function fail(error: unknown): never {
+    if (closed) throw connectionClosedError();
+    finish();
+    throw withCode(error);
+  }
+
+  // Deno's conn.write can be short, and it copies into the kernel before it
+  // resolves, so the caller's buffer is free once the loop ends.
+  const writes = createWriteChain(async (data) => {
+    if (closed) throw connectionClosedError();
+    try {
+      for (let done = 0; done < data.length;) {
+        done += await conn.write(data.subarray(done));
+      }
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+  return {
+    localAddress: toSocketAddress(conn.localAddr.hostname, conn.localAddr.port),
+    remoteAddress: toSocketAddress(conn.remoteAddr.hostname, conn.remoteAddr.port),
+    async read() {
+      if (closed || readDone) return null;
+      let received: number | null;
+      try {
+        received = await conn.read(buffer);
+      } catch (error) {
+        // close() makes a pending read fail; the port wants null then.
+        if (closed) return null;
+        fail(error);
+      }
+      if (received === null) {
+        readDone = true;
+        if (writeDone) finish();
+        return null;
+      }
+      const chunk = buffer.subarray(0, received);
+      // The chunk stays valid: only the next read uses the bigger buffer.
+      if (received === buffer.length && buffer.length < MAX_RECEIVE_BUFFER) {
+        buffer = new Uint8Array(buffer.length * 4);
+      }
+      return chunk;
+    },
+    write(data) {
+      return writes.write(data);
+    },
+    closeWrite() {
+      writeClosed ??= writes.idle().then(async () => {
+        if (closed) return;
+        try {
+          await conn.closeWrite();
+        } catch (error) {
+          fail(error);
+        }
+        writeDone = true;
+        if (readDone) finish();
+      });
+      return writeClosed;
+    },
+    close() {
+      finish();
+    },
+    setNoDelay(noDelay) {
+      if (!closed) conn.setNoDelay(noDelay);
+    },
+    closed: closedPromise,
+  };
+}
+
+async function acceptLoop(
+  listener: Deno.TcpListener,
+  onConnection: (conn: Connection) => void,
+  isStopped: () => boolean,
+): Promise<void> {
+  while (!isStopped()) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await listener.accept();
+    } catch {
+      if (isStopped()) return;
+      await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+      continue;
+    }
+    onConnection(wrapConn(conn));
+  }
+}
+
+function listen(options: ListenOptions): Promise<Listener> {
+  // Deno.listen has no backlog option, so options.backlog is ignored here.
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname: options.host, port: options.port, transport: "tcp" });
+  } catch (error) {
+    return Promise.reject(withCode(error));
+  }
+  let stopped = false;
+  const accepting = acceptLoop(listener, options.onConnection, () => stopped);
+  return Promise.resolve({
+    address: toSocketAddress(listener.addr.hostname, listener.addr.port),
+    close() {
+      if (!stopped) {
+        stopped = true;
+        listener.close();
+      }
+      // The socket is only released once the pending accept has failed.
+      return accepting;
+    },
+  });
+}
+
+async function connect(options: ConnectOptions): Promise<Connection> {
+  // Deno.connect cannot bind a source address, so options.localAddress is
+  // ignored; the system picks the interface that routes to the peer.
+  const conn = await posix(Deno.connect({ hostname: options.host, port: options.port }));
+  return wrapConn(conn);
+}
+
+function toFileInfo(info: Deno.FileInfo): FileInfo {
+  return {
+    kind: fileKind(info),
+    size: info.size,
+    mtimeMs: info.mtime?.getTime() ?? 0,
+    mode: (info.mode ?? 0) & 0o7777,
+    nlink: info.nlink ?? 1,
+    uid: info.uid ?? 0,
+    gid: info.gid ?? 0,
+    dev: info.dev,
+    ino: info.ino ?? 0,
+  };
+}
+
+async function openRead(path: string, offset: number): Promise<FileSource> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    assertRegularFile(fileKind(await file.stat()), path);
+    await file.seek(offset, Deno.SeekMode.Start);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  const buffer = new Uint8Array(FILE_READ_CHUNK);
+  let closed = false;
+  return {
+    async read() {
+      if (closed) return null;
+      const received = await posix(file.read(buffer));
+      return received === null ? null : buffer.subarray(0, received);
+    },
+    close() {
+      if (!closed) {
+        closed = true;
+        file.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+const OPEN_OPTIONS: Readonly<Record<WriteMode["kind"], Deno.OpenOptions>> = {
+  truncate: { write: true, create: true, truncate: true },
+  append: { append: true, create: true },
+  offset: { write: true },
+};
+
+async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
+  const file = await Deno.open(path, OPEN_OPTIONS[mode.kind]);
+  if (mode.kind === "offset") {
+    try {
+      await file.seek(mode.offset, Deno.SeekMode.Start);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+  }
+  let closed = false;
+  return {
+    async write(data) {
+      for (let done = 0; done < data.length;) {
+        done += await posix(file.write(data.subarray(done)));
+      }
+    },
+    close() {
+      if (!closed) {
+        closed = true;
+        file.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+/** What unlink(2) gives for a directory: Linux says EISDIR, POSIX EPERM. */
+const UNLINK_DIRECTORY_CODE = Deno.build.os === "linux" ? "EISDIR" : "EPERM";
+
+const files: FilePort = {
+  async stat(path) {
+    return toFileInfo(await posix(Deno.stat(path)));
+  },
+  async lstat(path) {
+    return toFileInfo(await posix(Deno.lstat(path)));
+  },
+  async readDir(path) {
+    const entries = [];
+    try {
+      for await (const entry of Deno.readDir(path)) {
+        entries.push({ name: entry.name, kind: fileKind(entry) });
+      }
+    } catch (error) {
+      throw withCode(error);
+    }
+    return entries;
+  },
+  mkdir(path) {
+    return posix(Deno.mkdir(path));
+  },
+  // Deno.remove deletes files and folders alike; checking the kind first keeps
+  // rmdir(2) and unlink(2) semantics. Deno.remove itself also decides by lstat.
+  async rmdir(path) {
+    if ((await files.lstat(path)).kind !== "directory") {
+      throw codedError("ENOTDIR", `not a directory: ${path}`);
+    }
+    await posix(Deno.remove(path));
+  },
+  async unlink(path) {
+    if ((await files.lstat(path)).kind === "directory") {
+      throw codedError(UNLINK_DIRECTORY_CODE, `is a directory: ${path}`);
+    }
+    await posix(Deno.remove(path));
+  },
+  rename(from, to) {
+    return posix(Deno.rename(from, to));
+  },
+  chmod(path, mode) {
+    return posix(Deno.chmod(path, mode));
+  },
+  utime(path, atimeMs, mtimeMs) {
+    return posix(Deno.utime(path, new Date(atimeMs), new Date(mtimeMs)));
+  },
+  realpath(path) {
+    return posix(Deno.realPath(path));
+  },
+  openRead(path, offset) {
+    return posix(openRead(path, offset));
+  },
+  openWrite(path, mode) {
+    return posix(openWrite(path, mode));
+  },
+};
+
+const encoder = new TextEncoder();
+
+/** Writes a whole line; writeSync may be short, like every write(2). */
+function writeLine(stream: { writeSync(data: Uint8Array): number }, line: string): void {
+  const data = encoder.encode(`${line}\n`);
+  for (let done = 0; done < data.length;) {
+    done += stream.writeSync(data.subarray(done));
+  }
+}
+
+const host: HostProcess = {
+  args() {
+    return [...Deno.args];
+  },
+  cwd() {
+    return Deno.cwd();
+  },
+  onSignal(signal, handler) {
+    Deno.addSignalListener(signal, handler);
+  },
+  exit(code) {
+    return Deno.exit(code);
+  },
+  printError(line) {
+    writeLine(Deno.stderr, line);
+  },
+  print(line) {
+    writeLine(Deno.stdout, line);
+  },
+  isTerminal() {
+    return Deno.stderr.isTerminal();
+  },
+};
+
+/**
+ * The port implemented with Deno's native APIs.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "./deno.ts";
+ * const listener = await runtime.listen({
+ *   host: "127.0.0.1",
+ *   port: 0,
+ *   onConnection: (conn) => conn.close(),
+ * });
+ * console.log(listener.address.port > 0); // true
+ * await listener.close();
+ * ```
+ */
+export const runtime: Runtime = {
+  name: "deno",
+  version: Deno.version.deno,
+  listen,
+  connect,
+  files,
+  host,
+};

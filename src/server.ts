@@ -1,0 +1,180 @@
+/**
+ * The FTP server: listens, accepts control connections, runs a session for
+ * each.
+ *
+ * @module
+ */
+
+import { type Authorizer, MemoryAuthorizer } from "./authorizer.ts";
+import { commandTable } from "./command.ts";
+import { builtinCommands } from "./commands/mod.ts";
+import type { FileSystem } from "./fs/file_system.ts";
+import { LocalFileSystem } from "./fs/local.ts";
+import { createConsoleLogger, type Logger, type LogLevel } from "./logger.ts";
+import type { Connection, Listener, Runtime, SocketAddress } from "./port.ts";
+import { loadRuntime } from "./runtime/load.ts";
+import { Session, type SessionContext } from "./session.ts";
+import { VERSION } from "./version.ts";
+
+/** Options of {@link FtpServer}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryAuthorizer, type FtpServerOptions } from "../mod.ts";
+ * const options: FtpServerOptions = {
+ *   host: "127.0.0.1",
+ *   port: 2121,
+ *   root: "/srv/ftp",
+ *   authorizer: new MemoryAuthorizer({ users: { alice: { password: "secret", permissions: "elradfmwMT" } } }),
+ * };
+ * ```
+ */
+export interface FtpServerOptions {
+  /** Address to listen on; default all interfaces (`::`, or `0.0.0.0`
+   * where IPv6 is unavailable). */
+  readonly host?: string;
+  /** Port to listen on; 0 lets the system choose; default 2121. */
+  readonly port?: number;
+  /** A folder served to accounts that bring no file system of their own. */
+  readonly root?: string;
+  /** Storage served to accounts that bring none (takes precedence over
+   * `root`). */
+  readonly fs?: FileSystem;
+  /** Who may log in; default anonymous, read-only. */
+  readonly authorizer?: Authorizer;
+  /** Inclusive range for passive data ports; default any free port. */
+  readonly passivePorts?: readonly [number, number];
+  /** Public address announced in PASV replies, for servers behind NAT. */
+  readonly masqueradeAddress?: string;
+  /** Text of the 220 greeting. */
+  readonly banner?: string;
+  /** How long a PASV/EPSV port waits for the client; default 30 s. */
+  readonly passiveTimeoutMs?: number;
+  /** Where logs go; default standard error at `logLevel`. */
+  readonly logger?: Logger;
+  /** Level of the default logger; default `info`. */
+  readonly logLevel?: LogLevel;
+  /** The runtime adapter; default the one for the runtime running this. */
+  readonly runtime?: Runtime;
+}
+
+/** Default control port: a high port, usable without privileges. */
+export const DEFAULT_PORT = 2121;
+
+/**
+ * An FTP server.
+ *
+ * @example
+ * ```ts
+ * import { FtpServer, MemoryFileSystem } from "../mod.ts";
+ * const server = new FtpServer({ fs: new MemoryFileSystem(), port: 0 });
+ * const { port } = await server.listen();
+ * console.log(`ftp://127.0.0.1:${port}/`);
+ * await server.close();
+ * ```
+ */
+export class FtpServer {
+  readonly #options: FtpServerOptions;
+  readonly #sessions = new Set<Session>();
+  #listener: Listener | null = null;
+  #runtime: Runtime | null = null;
+
+  constructor(options: FtpServerOptions = {}) {
+    this.#options = options;
+  }
+
+  /**
+   * Creates a server and starts listening, in one step.
+   *
+   * @example
+   * ```ts
+   * import { FtpServer, MemoryFileSystem } from "../mod.ts";
+   * const server = await FtpServer.start({ fs: new MemoryFileSystem(), port: 0 });
+   * await server.close();
+   * ```
+   */
+  static async start(options: FtpServerOptions = {}): Promise<FtpServer> {
+    const server = new FtpServer(options);
+    await server.listen();
+    return server;
+  }
+
+  /** Binds and starts accepting; resolves with the bound address. Rejects
+   * with `code` `EADDRINUSE` or `EACCES` when the port can't be used. */
+  async listen(): Promise<SocketAddress> {
+    if (this.#listener) throw new Error("FtpServer is already listening");
+    const options = this.#options;
+    const runtime = options.runtime ?? await loadRuntime();
+    this.#runtime = runtime;
+    const context = this.#context(runtime);
+    const onConnection = (conn: Connection) => this.#serve(context, conn);
+    const port = options.port ?? DEFAULT_PORT;
+    if (options.host !== undefined) {
+      this.#listener = await runtime.listen({ host: options.host, port, onConnection });
+    } else {
+      try {
+        this.#listener = await runtime.listen({ host: "::", port, onConnection });
+      } catch (error) {
+        // Only a host without IPv6 falls back; a busy or forbidden port is
+        // the same on IPv4, so that error is the one to report.
+        const code = (error as { code?: string }).code;
+        if (code === "EADDRINUSE" || code === "EACCES") throw error;
+        this.#listener = await runtime.listen({ host: "0.0.0.0", port, onConnection });
+      }
+    }
+    return this.#listener.address;
+  }
+
+  /** The bound address; throws before {@link listen} has resolved. */
+  get address(): SocketAddress {
+    if (!this.#listener) throw new Error("FtpServer is not listening");
+    return this.#listener.address;
+  }
+
+  /** The runtime adapter in use (after {@link listen}). */
+  get runtime(): Runtime {
+    if (!this.#runtime) throw new Error("FtpServer is not listening");
+    return this.#runtime;
+  }
+
+  /** Number of open control connections. */
+  get connectionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Stops accepting and closes every session (running transfers are cut). */
+  async close(): Promise<void> {
+    const listener = this.#listener;
+    this.#listener = null;
+    await listener?.close();
+    const sessions = [...this.#sessions];
+    for (const session of sessions) {
+      await session.reply(421, "Server shutting down.");
+      session.close();
+    }
+    await Promise.all(sessions.map((session) => session.connection.closed));
+  }
+
+  #context(runtime: Runtime): SessionContext {
+    const options = this.#options;
+    const defaultFs = options.fs ??
+      (options.root !== undefined ? new LocalFileSystem(options.root, { runtime }) : undefined);
+    return {
+      runtime,
+      authorizer: options.authorizer ?? new MemoryAuthorizer({ anonymous: true }),
+      defaultFs,
+      commands: commandTable(builtinCommands),
+      logger: options.logger ?? createConsoleLogger({ level: options.logLevel ?? "info" }),
+      banner: options.banner ?? `tsftpd ${VERSION} ready.`,
+      passivePorts: options.passivePorts,
+      masqueradeAddress: options.masqueradeAddress,
+      passiveTimeoutMs: options.passiveTimeoutMs ?? 30_000,
+    };
+  }
+
+  #serve(context: SessionContext, conn: Connection): void {
+    const session = new Session(context, conn);
+    this.#sessions.add(session);
+    session.run().finally(() => this.#sessions.delete(session));
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * One control connection: reads command lines, dispatches them, keeps the
+ * session's state and runs its data transfers.
+ *
+ * @module
+ */
+
+import type { Authorizer, Permission, UserAccount } from "./authorizer.ts";
+import type { CommandSpec } from "./command.ts";
+import type { DataChannel } from "./data_channel.ts";
+import { FtpError, replyForError } from "./errors.ts";
+import type { FileSystem } from "./fs/file_system.ts";
+import { LineReader, parseCommand } from "./line_reader.ts";
+import { MLSX_FACTS, type MlsxFact } from "./listing.ts";
+import type { LogLevel, Logger } from "./logger.ts";
+import { resolvePath } from "./path.ts";
+import type { Connection, Runtime, SocketAddress } from "./port.ts";
+import { encodeReply, Reply } from "./reply.ts";
+
+/** Server-wide settings and services a session uses.
+ *
+ * @example
+ * ```ts
+ * import type { SessionContext } from "./session.ts";
+ * function describe(context: SessionContext): string {
+ *   return `${context.runtime.name}: ${context.commands.size} verbs`;
+ * }
+ * ```
+ */
+export interface SessionContext {
+  readonly runtime: Runtime;
+  readonly authorizer: Authorizer;
+  /** Storage for accounts that bring none. */
+  readonly defaultFs?: FileSystem;
+  readonly commands: ReadonlyMap<string, CommandSpec>;
+  readonly logger: Logger;
+  readonly banner: string;
+  readonly passivePorts?: readonly [number, number];
+  /** Address put in 227 replies instead of the real one (NAT). */
+  readonly masqueradeAddress?: string;
+  readonly passiveTimeoutMs: number;
+}
+
+/** A logged-in user as the session holds them.
+ *
+ * @example
+ * ```ts
+ * import type { SessionUser } from "./session.ts";
+ * function home(user: SessionUser): string {
+ *   return `${user.account.username} may ${user.account.permissions}`;
+ * }
+ * ```
+ */
+export interface SessionUser {
+  readonly account: UserAccount;
+  readonly fs: FileSystem;
+}
+
+/** Progress of the running transfer, for STAT and logs.
+ *
+ * @example
+ * ```ts
+ * import type { TransferProgress } from "./session.ts";
+ * const progress: TransferProgress = { bytes: 0, aborted: false };
+ * ```
+ */
+export interface TransferProgress {
+  bytes: number;
+  /** Set by ABOR or by the session closing; the transfer must not succeed. */
+  aborted: boolean;
+}
+
+/** One transfer: how to move the bytes and what to release afterwards.
+ *
+ * @example
+ * ```ts
+ * import type { TransferJob } from "./session.ts";
+ * const job: TransferJob = {
+ *   label: "LIST /",
+ *   async run(data, progress) {
+ *     const bytes = new TextEncoder().encode("a.txt\r\n");
+ *     await data.write(bytes);
+ *     progress.bytes += bytes.length;
+ *     await data.closeWrite();
+ *   },
+ *   release: () => Promise.resolve(),
+ * };
+ * ```
+ */
+export interface TransferJob {
+  /** For the log and the 150 reply, e.g. `RETR /docs/a.txt`. */
+  readonly label: string;
+  /** Moves the bytes. Resolves only when the transfer is complete: a
+   * received file closed on storage, sent data handed to the network. */
+  run(data: Connection, progress: TransferProgress): Promise<void>;
+  /** Always called once at the end, success or not (close handles). */
+  release(): Promise<void>;
+}
+
+interface RunningTransfer {
+  readonly progress: TransferProgress;
+  readonly channel: DataChannel;
+  readonly done: Promise<void>;
+}
+
+/**
+ * The state and behaviour of one control connection. Command handlers get
+ * the session and use its methods; everything else is internal.
+ *
+ * @example
+ * ```ts
+ * import type { Session } from "./session.ts";
+ * async function hello(session: Session): Promise<void> {
+ *   await session.reply(200, `Hello from ${session.cwd}.`);
+ * }
+ * ```
+ */
+export class Session {
+  readonly context: SessionContext;
+  readonly connection: Connection;
+  readonly remoteAddress: SocketAddress;
+  readonly localAddress: SocketAddress;
+  /** Name given by USER, waiting for PASS. */
+  pendingUsername: string | null = null;
+  user: SessionUser | null = null;
+  /** Virtual working directory. */
+  cwd = "/";
+  /** RFC 959 §3.1.1: ASCII until the client asks for image. */
+  transferType: "ascii" | "binary" = "ascii";
+  /** Offset from REST for the next RETR/STOR. */
+  restartOffset = 0;
+  /** Path named by RNFR; valid only for the command right after it. */
+  renameFrom: string | null = null;
+  /** After EPSV ALL, only EPSV may set up data connections (RFC 2428). */
+  epsvAll = false;
+  /** MLSx facts chosen with OPTS MLST. */
+  mlstFacts: readonly MlsxFact[] = MLSX_FACTS;
+  readonly startedMs: number = Date.now();
+  #dataChannel: DataChannel | null = null;
+  #transfer: RunningTransfer | null = null;
+  #closed = false;
+  #quitting = false;
+
+  constructor(context: SessionContext, connection: Connection) {
+    this.context = context;
+    this.connection = connection;
+    this.remoteAddress = connection.remoteAddress;
+    this.localAddress = connection.localAddress;
+  }
+
+  /** Serves the connection until the client quits or disconnects. */
+  async run(): Promise<void> {
+    this.log("info", "FTP session opened (connect).");
+    try {
+      this.connection.setNoDelay(true);
+      await this.reply(Reply.ServiceReady, this.context.banner);
+      const lines = new LineReader();
+      while (!this.#quitting) {
+        const chunk = await this.connection.read();
+        if (!chunk) break;
+        for (const event of lines.push(chunk)) {
+          if (this.#quitting) break;
+          if (event.kind === "line") await this.#execute(event.text);
+          else if (event.kind === "too-long") await this.reply(Reply.SyntaxError, "Command line too long.");
+          else await this.reply(Reply.SyntaxError, "Command line is not valid UTF-8.");
+        }
+      }
+    } catch (error) {
+      this.log("debug", `control connection failed: ${(error as Error).message}`);
+    } finally {
+      this.close();
+      await this.#transfer?.done;
+      this.log("info", "FTP session closed (disconnect).");
+    }
+  }
+
+  /** Sends a reply; a client that is gone is noticed by the read loop. */
+  async reply(code: number, text: string | readonly string[]): Promise<void> {
+    if (this.#closed) return;
+    this.log("debug", `-> ${code} ${typeof text === "string" ? text : text.join(" | ")}`);
+    try {
+      await this.connection.write(encodeReply(code, text));
+    } catch {
+      this.close();
+    }
+  }
+
+  /** Logs a record tagged with this session. */
+  log(level: LogLevel, message: string): void {
+    this.context.logger.log({
+      level,
+      time: new Date(),
+      message,
+      session: {
+        remote: `${this.remoteAddress.address}:${this.remoteAddress.port}`,
+        user: this.user?.account.username ?? this.pendingUsername ?? undefined,
+      },
+    });
+  }
+
+  /** The logged-in user's storage. */
+  get fs(): FileSystem {
+    if (!this.user) throw new FtpError(Reply.NotLoggedIn, "Log in with USER and PASS first.");
+    return this.user.fs;
+  }
+
+  /** Whether the logged-in user holds `permission`. */
+  can(permission: Permission): boolean {
+    return this.user?.account.permissions.includes(permission) ?? false;
+  }
+
+  /**
+   * The virtual absolute path an argument names, relative to the working
+   * directory. Names with CR, LF or NUL are refused: they could forge reply
+   * lines or truncate native paths.
+   */
+  resolve(argument: string): string {
+    if (/[\r\n\0]/.test(argument)) {
+      throw new FtpError(Reply.ArgumentSyntaxError, "Names with CR, LF or NUL are not allowed.");
+    }
+    return resolvePath(this.cwd, argument);
+  }
+
+  /** Replaces the prepared data channel (closing the old one). */
+  setDataChannel(channel: DataChannel): void {
+    this.#dataChannel?.close();
+    this.#dataChannel = channel;
+  }
+
+  /** Whether a PASV/EPSV is waiting to be used. */
+  get hasDataChannel(): boolean {
+    return this.#dataChannel !== null;
+  }
+
+  /** Whether a transfer is running, and its progress. */
+  get transferProgress(): TransferProgress | null {
+    return this.#transfer?.progress ?? null;
+  }
+
+  /**
+   * Starts `job` on the prepared data channel: replies 150, then in the
+   * background connects, moves the bytes, releases the job and replies 226
+   * (or 425/426/4xx/5xx). Commands keep being served meanwhile (ABOR, STAT).
+   */
+  async startTransfer(job: TransferJob): Promise<void> {
+    const channel = this.#dataChannel;
+    this.#dataChannel = null;
+    if (!channel || this.#transfer) {
+      channel?.close();
+      await job.release();
+      throw this.#transfer
+        ? new FtpError(Reply.FileUnavailableBusy, "Another transfer is in progress.")
+        : new FtpError(Reply.CantOpenData, "Use PASV or EPSV first.");
+    }
+    await this.reply(Reply.FileStatusOk, `Opening data connection for ${job.label}.`);
+    const progress: TransferProgress = { bytes: 0, aborted: false };
+    this.#transfer = { progress, channel, done: this.#runTransfer(job, channel, progress) };
+  }
+
+  async #runTransfer(job: TransferJob, channel: DataChannel, progress: TransferProgress): Promise<void> {
+    const started = Date.now();
+    let outcome: { code: number; text: string };
+    try {
+      const data = await channel.connect().catch(() => {
+        throw new FtpError(Reply.CantOpenData, "Can't open data connection.");
+      });
+      await job.run(data, progress);
+      if (progress.aborted) throw new FtpError(Reply.TransferAborted, "Transfer aborted.");
+      outcome = { code: Reply.TransferComplete, text: "Transfer complete." };
+    } catch (error) {
+      outcome = this.#transferFailure(error, progress);
+    } finally {
+      channel.close();
+    }
+    try {
+      await job.release();
+    } catch (error) {
+      if (outcome.code === Reply.TransferComplete) outcome = this.#transferFailure(error, progress);
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(3);
+    const completed = outcome.code === Reply.TransferComplete ? 1 : 0;
+    this.log("info", `${job.label} completed=${completed} bytes=${progress.bytes} seconds=${seconds}`);
+    this.#transfer = null;
+    await this.reply(outcome.code, outcome.text);
+  }
+
+  #transferFailure(error: unknown, progress: TransferProgress): { code: number; text: string } {
+    if (progress.aborted) return { code: Reply.TransferAborted, text: "Transfer aborted." };
+    if (error instanceof FtpError) return { code: error.code, text: error.message };
+    const errno = (error as { code?: unknown } | null)?.code;
+    if (typeof errno === "string" && errno.startsWith("E") && errno !== "ECONNRESET" && errno !== "EPIPE") {
+      const reply = replyForError(error);
+      if (reply.unexpected) this.log("error", `transfer failed: ${(error as Error).message}`);
+      return reply;
+    }
+    return { code: Reply.TransferAborted, text: "Data connection closed; transfer aborted." };
+  }
+
+  /**
+   * Aborts the running transfer (it replies 426 itself) and drops a prepared
+   * channel. Resolves once the transfer has finished; tells whether one ran.
+   */
+  async abortTransfer(): Promise<boolean> {
+    const transfer = this.#transfer;
+    this.#dataChannel?.close();
+    this.#dataChannel = null;
+    if (!transfer) return false;
+    transfer.progress.aborted = true;
+    transfer.channel.close();
+    await transfer.done;
+    return true;
+  }
+
+  /** Waits for the running transfer, if any, to end on its own. */
+  async waitForTransfer(): Promise<void> {
+    await this.#transfer?.done;
+  }
+
+  /** Stops reading commands; the connection closes once the current reply
+   * is out (QUIT). */
+  quit(): void {
+    this.#quitting = true;
+  }
+
+  /** Closes the connection and everything of this session. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#dataChannel?.close();
+    if (this.#transfer) {
+      this.#transfer.progress.aborted = true;
+      this.#transfer.channel.close();
+    }
+    this.connection.close();
+  }
+
+  async #execute(line: string): Promise<void> {
+    const { verb, argument } = parseCommand(line);
+    this.log("debug", verb === "PASS" ? "<- PASS ******" : `<- ${line}`);
+    const spec = this.context.commands.get(verb);
+    if (!spec) {
+      const shown = /^[A-Z]{1,8}$/.test(verb) ? ` "${verb}"` : "";
+      return await this.reply(Reply.SyntaxError, `Command${shown} not understood.`);
+    }
+    if (spec.verb !== "RNTO") this.renameFrom = null;
+    try {
+      if (spec.login && !this.user) {
+        throw new FtpError(Reply.NotLoggedIn, "Log in with USER and PASS first.");
+      }
+      if (spec.argument === "none" && argument.trim() !== "") {
+        throw new FtpError(Reply.ArgumentSyntaxError, `${spec.verb} takes no argument.`);
+      }
+      if (spec.argument === "required" && argument.trim() === "") {
+        throw new FtpError(Reply.ArgumentSyntaxError, `${spec.verb} needs an argument.`);
+      }
+      if (spec.permission && !this.can(spec.permission)) {
+        throw new FtpError(Reply.FileUnavailable, "Permission denied.");
+      }
+      await spec.handle(this, spec.argument === "none" ? "" : argument);
+    } catch (error) {
+      const reply = replyForError(error);
+      if (reply.unexpected) this.log("error", `${spec.verb} failed: ${(error as Error)?.stack ?? error}`);
+      await this.reply(reply.code, reply.text);
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import { VERSION } from "../mod.ts";
+
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+
+/** The command that runs mod.ts on the runtime running this test. */
+function cli(args: readonly string[]): { command: string; args: string[] } {
+  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+  return { command: process.execPath, args: isDeno ? ["run", "-A", MOD, ...args] : [MOD, ...args] };
+}
+
+interface Running {
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function run(args: readonly string[]): Running {
+  const { command, args: argv } = cli(args);
+  const child = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("close", (code, signal) => {
+      // Deno's node:child_process reports a child that handled the signal it
+      // was sent as killed by it; the child's own "stopped" line tells.
+      resolve(code === null && signal && /FTP server stopped/.test(output) ? 0 : code);
+    })
+  );
+  return { output: () => output, exited, kill: (signal) => child.kill(signal) };
+}
+
+async function waitFor(what: RegExp, running: Running, ms = 20_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const match = running.output().match(what);
+    if (match) return match;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; output so far:\n${running.output()}`);
+}
+
+function ftpCommand(port: number, lines: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    import("node:net").then(({ connect }) => {
+      const socket = connect(port, "127.0.0.1");
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk;
+        if (/^221 /m.test(text)) socket.end();
+      });
+      socket.on("connect", () => socket.write(lines.map((line) => line + "\r\n").join("")));
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+    }, reject);
+  });
+}
+
+test("cli: --version and --help print and exit 0", async () => {
+  const version = run(["--version"]);
+  assert.equal(await version.exited, 0);
+  assert.match(version.output(), new RegExp(`tsftpd ${VERSION.replaceAll(".", "\\.")}`));
+  const help = run(["-h"]);
+  assert.equal(await help.exited, 0);
+  for (const flag of ["--interface", "--port", "--directory", "--write", "--username", "--password", "--nat-address", "--range", "--debug"]) {
+    assert.ok(help.output().includes(flag), `help mentions ${flag}`);
+  }
+});
+
+test("cli: a bad option is a one-line error and a non-zero exit", async () => {
+  const bad = run(["--bogus"]);
+  assert.equal(await bad.exited, 2);
+  assert.match(bad.output(), /unknown option "--bogus"/);
+  assert.equal(bad.output().trim().split("\n").length, 1);
+});
+
+test("cli: a port in use is a one-line error and exit 1", async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  const { port } = blocker.address() as { port: number };
+  try {
+    const busy = run(["-i", "127.0.0.1", "-p", String(port)]);
+    assert.equal(await busy.exited, 1);
+    assert.match(busy.output(), /address already in use/);
+    assert.equal(busy.output().trim().split("\n").length, 1);
+  } finally {
+    blocker.close();
+  }
+});
+
+test("cli: serves a folder anonymously read-only, logs sessions, stops on SIGINT", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tsftpd-cli-"));
+  writeFileSync(join(root, "hello.txt"), "hi\n");
+  const server = run(["-i", "127.0.0.1", "-p", "0", "-d", root]);
+  try {
+    const [, port] = await waitFor(/starting FTP server on 127\.0\.0\.1:(\d+).*root (\S+)/, server);
+    assert.match(server.output(), new RegExp(`(deno|bun|node) \\S+, root `));
+    const transcript = await ftpCommand(Number(port), [
+      "USER anonymous",
+      "PASS guest@",
+      "TYPE I",
+      "SIZE hello.txt",
+      "MKD newdir",
+      "QUIT",
+    ]);
+    assert.match(transcript, /^230 /m);
+    assert.match(transcript, /^213 3\r$/m);
+    assert.match(transcript, /^550 /m, "anonymous may not MKD by default");
+    await waitFor(/\[I [\d-]+ [\d:]+\] 127\.0\.0\.1:\d+-\[anonymous\] USER 'anonymous' logged in\./, server);
+    server.kill("SIGINT");
+    assert.equal(await server.exited, 0);
+    assert.match(server.output(), /FTP server stopped/);
+  } finally {
+    server.kill("SIGKILL");
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("cli: --username/--password/--write give that user write access, no anonymous", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tsftpd-cli-"));
+  const server = run(["-i", "127.0.0.1", "-p", "0", "-d", root, "-w", "-u", "bob", "-P", "pw"]);
+  try {
+    const [, port] = await waitFor(/starting FTP server on 127\.0\.0\.1:(\d+)/, server);
+    const anonymous = await ftpCommand(Number(port), ["USER anonymous", "PASS x", "QUIT"]);
+    assert.match(anonymous, /^530 /m);
+    const bob = await ftpCommand(Number(port), ["USER bob", "PASS pw", "MKD made", "QUIT"]);
+    assert.match(bob, /^257 "\/made"/m);
+    server.kill("SIGTERM");
+    assert.equal(await server.exited, 0);
+  } finally {
+    server.kill("SIGKILL");
+    rmSync(root, { recursive: true, force: true });
+  }
+});
