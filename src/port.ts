@@ -255,6 +255,8 @@ export interface FilePort {
   utime(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
   /** The canonical absolute path, with every symlink resolved. */
   realpath(path: string): Promise<string>;
+  /** Where the symlink `path` points, as stored in the link. */
+  readLink(path: string): Promise<string>;
   /** Opens a regular file for reading from `offset`. */
   openRead(path: string, offset: number): Promise<FileSource>;
   openWrite(path: string, mode: WriteMode): Promise<FileSink>;

@@ -160,9 +160,15 @@ export class Session {
         if (!chunk) break;
         for (const event of lines.push(chunk)) {
           if (this.#quitting) break;
-          if (event.kind === "line") await this.#execute(event.text);
-          else if (event.kind === "too-long") await this.reply(Reply.SyntaxError, "Command line too long.");
-          else await this.reply(Reply.SyntaxError, "Command line is not valid UTF-8.");
+          if (event.kind === "line") {
+            await this.#execute(event.text);
+          } else if (event.kind === "too-long") {
+            this.log("warn", "Refused a command line longer than 2 KiB.");
+            await this.reply(Reply.SyntaxError, "Command line too long.");
+          } else {
+            this.log("warn", "Refused a command line that is not valid UTF-8.");
+            await this.reply(Reply.SyntaxError, "Command line is not valid UTF-8.");
+          }
         }
       }
     } catch (error) {
@@ -340,6 +346,7 @@ export class Session {
     const spec = this.context.commands.get(verb);
     if (!spec) {
       const shown = /^[A-Z]{1,8}$/.test(verb) ? ` "${verb}"` : "";
+      this.log("info", `Unknown command${shown || ` (${verb.length} bytes)`}.`);
       return await this.reply(Reply.SyntaxError, `Command${shown} not understood.`);
     }
     if (spec.verb !== "RNTO") this.renameFrom = null;

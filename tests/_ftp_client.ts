@@ -47,6 +47,8 @@ export function readAll(socket: Socket): Promise<Uint8Array> {
     socket.on("data", (chunk: Uint8Array) => chunks.push(chunk));
     socket.once("end", () => resolve(Buffer.concat(chunks)));
     socket.once("error", reject);
+    // A reset without FIN must fail the read, not hang it.
+    socket.once("close", () => reject(new Error("data connection closed before its end")));
   });
 }
 

@@ -274,12 +274,6 @@ function join(folder: string, relative: string): string {
     : `${folder}/${relative}`;
 }
 
-/**
- * `FilePort` has no `readlink` yet; an adapter that offers `readLink` lets
- * listings show where a symlink that is not followed points.
- */
-type LinkReadingPort = FilePort & { readLink?(path: string): Promise<string> };
-
 /** One listing entry. A symlink is followed only when it stays inside the
  * root; otherwise it is shown as itself, never with its target's metadata.
  * Null when the entry vanished while the folder was being read. */
@@ -289,18 +283,13 @@ async function describe(
   name: string,
 ): Promise<ListEntry | null> {
   const native = join(folder, name);
-  const files: LinkReadingPort = jail.files;
+  const files = jail.files;
   try {
     const info = await files.lstat(native);
     if (info.kind !== "symlink") return { name, stat: toStat(info) };
     const real = await followLink(jail, native, native).catch(() => null);
     if (real !== null) return { name, stat: toStat(await files.stat(real)) };
-    const linkTarget = await files.readLink?.(native);
-    const stat = toStat(info);
-    return {
-      name,
-      stat: linkTarget === undefined ? stat : { ...stat, linkTarget },
-    };
+    return { name, stat: { ...toStat(info), linkTarget: await files.readLink(native) } };
   } catch (error) {
     if (codeOf(error) === "ENOENT") return null;
     throw error;

@@ -129,6 +129,9 @@ export const nodeFiles: FilePort = {
   realpath(path) {
     return fsp.realpath(path);
   },
+  readLink(path) {
+    return fsp.readlink(path);
+  },
   openRead,
   openWrite,
 };

@@ -9,6 +9,7 @@
 import type {
   Connection,
   ConnectOptions,
+  DirEntry,
   FileInfo,
   FilePort,
   FileSink,
@@ -275,7 +276,7 @@ const files: FilePort = {
     return toFileInfo(await posix(Deno.lstat(path)));
   },
   async readDir(path) {
-    const entries = [];
+    const entries: DirEntry[] = [];
     try {
       for await (const entry of Deno.readDir(path)) {
         entries.push({ name: entry.name, kind: fileKind(entry) });
@@ -313,6 +314,9 @@ const files: FilePort = {
   },
   realpath(path) {
     return posix(Deno.realPath(path));
+  },
+  readLink(path) {
+    return posix(Deno.readLink(path));
   },
   openRead(path, offset) {
     return posix(openRead(path, offset));
