@@ -159,7 +159,7 @@ async function rootFolder(runtime: Runtime, host: HostProcess, directory: string
 }
 
 /**
- * Runs the CLI with the process's arguments: starts the server, logs, and
+ * Runs the CLI with the program's arguments: starts the server, logs, and
  * stops cleanly on SIGINT/SIGTERM.
  *
  * @example

@@ -7,6 +7,12 @@
  * Timers are the Web-standard `setTimeout`/`clearTimeout`, which all three
  * runtimes share, so they need no adapter.
  *
+ * TLS (FTPS) is meant to plug in here as one more `Runtime` member that turns
+ * an accepted plain {@link Connection} into an encrypted one, with one secure
+ * context shared by control and data connections so that data connections
+ * can resume the control connection's session. Because the result is again a
+ * `Connection`, sessions and data channels will not change.
+ *
  * @module
  */
 
@@ -263,8 +269,8 @@ export interface FilePort {
 }
 
 /**
- * The process around the server, for the CLI only (the library never exits
- * the process or installs signal handlers by itself).
+ * The program around the server, for the CLI only (the library never exits
+ * the program or installs signal handlers by itself).
  *
  * @example
  * ```ts

@@ -48,7 +48,7 @@ interface Place {
   readonly segments: string[];
   readonly parent: FolderNode | null;
   readonly name: string;
-  readonly node: MemoryNode | undefined;
+  readonly entry: MemoryNode | undefined;
 }
 
 /** Options for {@link MemoryFileSystem}.
@@ -122,7 +122,7 @@ export class MemoryFileSystem implements FileSystem {
   write(path: string, mode: WriteMode): Promise<FileSink> {
     return attempt(() => {
       if (mode.kind === "offset") checkOffset(mode.offset);
-      const { parent, name, node } = this.#place(path);
+      const { parent, name, entry: node } = this.#place(path);
       if (!parent || node?.kind === "directory") throw fail("EISDIR", path);
       if (node) return openSink(node, mode);
       if (mode.kind === "offset") throw fail("ENOENT", path);
@@ -135,7 +135,7 @@ export class MemoryFileSystem implements FileSystem {
   /** Creates one folder; its parent must exist (`EEXIST` if taken). */
   mkdir(path: string): Promise<void> {
     return attempt(() => {
-      const { parent, name, node } = this.#place(path);
+      const { parent, name, entry: node } = this.#place(path);
       if (!parent || node) throw fail("EEXIST", path);
       adopt(parent, name, this.#newFolder());
     });
@@ -144,7 +144,7 @@ export class MemoryFileSystem implements FileSystem {
   /** Removes an empty folder (`ENOTEMPTY` otherwise; `EPERM` for `/`). */
   rmdir(path: string): Promise<void> {
     return attempt(() => {
-      const { parent, name, node } = this.#existing(path);
+      const { parent, name, entry: node } = this.#existing(path);
       if (!parent) throw fail("EPERM", path);
       if (node.kind !== "directory") throw fail("ENOTDIR", path);
       if (node.children.size > 0) throw fail("ENOTEMPTY", path);
@@ -154,7 +154,7 @@ export class MemoryFileSystem implements FileSystem {
 
   remove(path: string): Promise<void> {
     return attempt(() => {
-      const { parent, name, node } = this.#existing(path);
+      const { parent, name, entry: node } = this.#existing(path);
       if (!parent || node.kind !== "file") throw fail("EISDIR", path);
       disown(parent, name);
     });
@@ -164,7 +164,7 @@ export class MemoryFileSystem implements FileSystem {
     return attempt(() => {
       const source = this.#existing(from);
       if (!source.parent) throw fail("EPERM", from);
-      const moved = source.node;
+      const moved = source.entry;
       if (
         moved.kind === "directory" && isBelow(pathSegments(to), source.segments)
       ) {
@@ -172,11 +172,11 @@ export class MemoryFileSystem implements FileSystem {
       }
       const target = this.#place(to);
       if (!target.parent) throw fail("EPERM", to);
-      if (target.node === moved) return;
-      if (target.node?.kind === "directory") {
+      if (target.entry === moved) return;
+      if (target.entry?.kind === "directory") {
         if (moved.kind !== "directory") throw fail("EISDIR", to);
-        if (target.node.children.size > 0) throw fail("ENOTEMPTY", to);
-      } else if (target.node && moved.kind === "directory") {
+        if (target.entry.children.size > 0) throw fail("ENOTEMPTY", to);
+      } else if (target.entry && moved.kind === "directory") {
         throw fail("ENOTDIR", to);
       }
       disown(source.parent, source.name);
@@ -241,14 +241,14 @@ export class MemoryFileSystem implements FileSystem {
 
   /** Walks `segments` from the root; missing names and files on the way fail. */
   #walk(segments: readonly string[], path: string): MemoryNode {
-    let node: MemoryNode = this.#root;
+    let current: MemoryNode = this.#root;
     for (const segment of segments) {
-      if (node.kind !== "directory") throw fail("ENOTDIR", path);
-      const child: MemoryNode | undefined = node.children.get(segment);
+      if (current.kind !== "directory") throw fail("ENOTDIR", path);
+      const child: MemoryNode | undefined = current.children.get(segment);
       if (!child) throw fail("ENOENT", path);
-      node = child;
+      current = child;
     }
-    return node;
+    return current;
   }
 
   #find(path: string): MemoryNode {
@@ -259,19 +259,19 @@ export class MemoryFileSystem implements FileSystem {
   #place(path: string): Place {
     const segments = pathSegments(path);
     if (segments.length === 0) {
-      return { segments, parent: null, name: "", node: this.#root };
+      return { segments, parent: null, name: "", entry: this.#root };
     }
     const parent = this.#walk(segments.slice(0, -1), path);
     if (parent.kind !== "directory") throw fail("ENOTDIR", path);
     const name = segments[segments.length - 1];
-    return { segments, parent, name, node: parent.children.get(name) };
+    return { segments, parent, name, entry: parent.children.get(name) };
   }
 
-  #existing(path: string): Place & { readonly node: MemoryNode } {
+  #existing(path: string): Place & { readonly entry: MemoryNode } {
     const place = this.#place(path);
-    const { node } = place;
+    const { entry: node } = place;
     if (!node) throw fail("ENOENT", path);
-    return { ...place, node };
+    return { ...place, entry: node };
   }
 }
 
@@ -306,14 +306,14 @@ function checkOffset(offset: number): void {
   }
 }
 
-function statOf(node: MemoryNode): FileStat {
-  const { kind, mtimeMs, mode } = node;
-  const unique = `m${node.id.toString(16)}`;
+function statOf(item: MemoryNode): FileStat {
+  const { kind, mtimeMs, mode } = item;
+  const unique = `m${item.id.toString(16)}`;
   if (kind === "file") {
-    return { kind, size: node.size, mtimeMs, mode, nlink: 1, unique };
+    return { kind, size: item.size, mtimeMs, mode, nlink: 1, unique };
   }
   let nlink = 2;
-  for (const child of node.children.values()) {
+  for (const child of item.children.values()) {
     if (child.kind === "directory") nlink++;
   }
   return { kind, size: 0, mtimeMs, mode, nlink, unique };
@@ -325,8 +325,8 @@ function isBelow(inner: readonly string[], outer: readonly string[]): boolean {
     outer.every((segment, i) => inner[i] === segment);
 }
 
-function adopt(folder: FolderNode, name: string, node: MemoryNode): void {
-  folder.children.set(name, node);
+function adopt(folder: FolderNode, name: string, item: MemoryNode): void {
+  folder.children.set(name, item);
   folder.mtimeMs = Date.now();
 }
 
