@@ -39,7 +39,8 @@ const USAGE = `usage: node scripts/test.mjs [--runtime deno,bun,node] [--no-chec
   --no-check       skip deno check and deno lint
   --timeout MIN    minutes each runtime (and each static check) may take; default ${DEFAULT_TIMEOUT_MINUTES}
   TEST_FILE        run only these test files (default: tests/*.test.ts)
-env TSFTPD_DENO_BIN, TSFTPD_BUN_BIN, TSFTPD_NODE_BIN: use this binary instead of node_modules/.bin/<runtime>`;
+env TSFTPD_DENO_BIN, TSFTPD_BUN_BIN, TSFTPD_NODE_BIN: use this binary instead of node_modules/.bin/<runtime>
+through npm or deno: npm test -- --runtime node   /   deno task test --runtime node`;
 
 const CHILD_ENV = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
 // FORCE_COLOR beats NO_COLOR in node's reporters, and colour codes split the summary lines we parse.
@@ -281,14 +282,14 @@ function run(bin, args, timeoutMs) {
       killGroup(child, "SIGTERM");
       escalation = setTimeout(() => killGroup(child, "SIGKILL"), 10_000);
     }, timeoutMs);
-    const finish = (code, why) => {
+    const finish = (why) => {
       clearTimeout(timer);
       clearTimeout(escalation);
       activeChild = null;
-      done({ code, why: timedOut ? "timed out" : why, output: stripAnsi(output) });
+      done({ why: timedOut ? "timed out" : why, output: stripAnsi(output) });
     };
-    child.on("error", (error) => finish(null, error.message));
-    child.on("close", (code, signal) => finish(code, code === 0 ? null : `exit ${code ?? signal}`));
+    child.on("error", (error) => finish(error.message));
+    child.on("close", (code, signal) => finish(code === 0 ? null : `exit ${code ?? signal}`));
   });
 }
 
