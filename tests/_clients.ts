@@ -142,7 +142,7 @@ def emit(value):
  * ```
  */
 export async function python(
-  fixture: Fixture,
+  fixture: Pick<Fixture, "port">,
   driver: string,
   params: Record<string, unknown> = {},
 ): Promise<unknown> {

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { VERSION } from "../mod.ts";
+import { curl, python, sha256 } from "./_clients.ts";
+import { PASSWORD, USER } from "./_fixture.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -138,5 +140,55 @@ test("cli: --username/--password/--write give that user write access, no anonymo
   } finally {
     server.kill("SIGKILL");
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("cli: curl and python ftplib log in, list, download, upload, resume, rename and delete", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tsftpd-cli-"));
+  const local = mkdtempSync(join(tmpdir(), "tsftpd-cli-local-"));
+  const server = run(["-i", "127.0.0.1", "-p", "0", "-d", root, "-w", "-u", USER, "-P", PASSWORD]);
+  try {
+    const [, port] = await waitFor(/starting FTP server on 127\.0\.0\.1:(\d+)/, server);
+    const url = `ftp://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`;
+    const content = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7 + (i >> 12)) & 0xff);
+
+    // curl: upload half, resume the upload, download half, resume the download.
+    writeFileSync(join(local, "half.bin"), content.subarray(0, content.length / 2));
+    assert.equal((await curl(["-T", join(local, "half.bin"), `${url}/up.bin`])).code, 0);
+    writeFileSync(join(local, "full.bin"), content);
+    assert.equal((await curl(["-C", "-", "-T", join(local, "full.bin"), `${url}/up.bin`])).code, 0);
+    assert.equal(sha256(readFileSync(join(root, "up.bin"))), sha256(content));
+    writeFileSync(join(local, "down.bin"), content.subarray(0, 1000));
+    assert.equal((await curl(["-C", "-", "-o", join(local, "down.bin"), `${url}/up.bin`])).code, 0);
+    assert.equal(sha256(readFileSync(join(local, "down.bin"))), sha256(content));
+    const listing = await curl([`${url}/`]);
+    assert.match(new TextDecoder().decode(listing.stdout), /up\.bin\r?\n/);
+    const renamed = await curl(["-Q", "RNFR up.bin", "-Q", "RNTO moved.bin", "-Q", "DELE moved.bin", `${url}/`]);
+    assert.equal(renamed.code, 0);
+    assert.ok(!existsSync(join(root, "up.bin")) && !existsSync(join(root, "moved.bin")));
+
+    // python3 ftplib: the same verbs through another client.
+    writeFileSync(join(root, "f.bin"), content);
+    const result = await python({ port: Number(port) }, `
+ftp = connect()
+names = ftp.nlst()
+tail = io.BytesIO()
+ftp.retrbinary("RETR f.bin", tail.write, rest=1000)
+ftp.storbinary("STOR g.bin", io.BytesIO(b"uploaded by ftplib"))
+ftp.rename("g.bin", "h.bin")
+facts = dict(ftp.mlsd())
+ftp.delete("f.bin")
+ftp.quit()
+emit({"names": names, "tail": hashlib.sha256(tail.getvalue()).hexdigest(), "h": facts["h.bin"]["size"]})
+`) as { names: string[]; tail: string; h: string };
+    assert.deepEqual(result.names, ["f.bin"]);
+    assert.equal(result.tail, sha256(content.subarray(1000)));
+    assert.equal(result.h, "18");
+    assert.equal(readFileSync(join(root, "h.bin"), "utf8"), "uploaded by ftplib");
+    assert.ok(!existsSync(join(root, "f.bin")));
+  } finally {
+    server.kill("SIGKILL");
+    rmSync(root, { recursive: true, force: true });
+    rmSync(local, { recursive: true, force: true });
   }
 });
