@@ -95,6 +95,8 @@ export async function openPassiveChannel(options: PassiveChannelOptions): Promis
   let accepted: Connection | null = null;
   let closed = false;
   let waiter: { resolve(conn: Connection): void; reject(error: Error): void } | null = null;
+  // Assigned once bound; a connection racing the bind finds it unset.
+  let listener: Listener | undefined;
 
   const onConnection = (conn: Connection) => {
     if (accepted || closed || conn.remoteAddress.address !== options.clientAddress) {
@@ -106,7 +108,9 @@ export async function openPassiveChannel(options: PassiveChannelOptions): Promis
     void listener?.close();
     waiter?.resolve(conn);
   };
-  const listener: Listener = await listenInRange(options, onConnection);
+  const bound = await listenInRange(options, onConnection);
+  listener = bound;
+  if (accepted) void bound.close();
 
   const channel: DataChannel = {
     connect() {
@@ -131,12 +135,12 @@ export async function openPassiveChannel(options: PassiveChannelOptions): Promis
     close() {
       if (closed) return;
       closed = true;
-      void listener.close();
+      void bound.close();
       accepted?.close();
       waiter?.reject(new Error("no data connection"));
     },
   };
-  return { port: listener.address.port, channel };
+  return { port: bound.address.port, channel };
 }
 
 async function listenInRange(
