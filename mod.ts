@@ -44,7 +44,22 @@ export {
   FileSystemError,
   type ListEntry,
 } from "./src/fs/file_system.ts";
-export type { FileKind, FileSink, FileSource, Runtime, SocketAddress, WriteMode } from "./src/port.ts";
+export type {
+  Connection,
+  ConnectOptions,
+  DirEntry,
+  FileInfo,
+  FileKind,
+  FilePort,
+  FileSink,
+  FileSource,
+  HostProcess,
+  Listener,
+  ListenOptions,
+  Runtime,
+  SocketAddress,
+  WriteMode,
+} from "./src/port.ts";
 export { LocalFileSystem, type LocalFileSystemOptions } from "./src/fs/local.ts";
 export { MemoryFileSystem, type MemoryFileSystemOptions } from "./src/fs/memory.ts";
 export {

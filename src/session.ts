@@ -244,19 +244,24 @@ export class Session {
   }
 
   /**
-   * Starts `job` on the prepared data channel: replies 150, then in the
-   * background connects, moves the bytes, releases the job and replies 226
-   * (or 425/426/4xx/5xx). Commands keep being served meanwhile (ABOR, STAT).
+   * Runs a transfer on the prepared data channel. `prepare` opens what the
+   * job needs; it runs only once a data channel is known to exist, so a
+   * refused transfer never touches storage (a STOR without PASV must not
+   * truncate the file). Then replies 150 and, in the background, connects,
+   * moves the bytes, releases the job and replies 226 (or 425/426/4xx/5xx).
+   * Commands keep being served meanwhile (ABOR, STAT).
    */
-  async startTransfer(job: TransferJob): Promise<void> {
+  async startTransfer(prepare: () => Promise<TransferJob>): Promise<void> {
+    if (this.#transfer) throw new FtpError(Reply.FileUnavailableBusy, "Another transfer is in progress.");
     const channel = this.#dataChannel;
+    if (!channel) throw new FtpError(Reply.CantOpenData, "Use PASV or EPSV first.");
     this.#dataChannel = null;
-    if (!channel || this.#transfer) {
-      channel?.close();
-      await job.release();
-      throw this.#transfer
-        ? new FtpError(Reply.FileUnavailableBusy, "Another transfer is in progress.")
-        : new FtpError(Reply.CantOpenData, "Use PASV or EPSV first.");
+    let job: TransferJob;
+    try {
+      job = await prepare();
+    } catch (error) {
+      channel.close();
+      throw error;
     }
     await this.reply(Reply.FileStatusOk, `Opening data connection for ${job.label}.`);
     const progress: TransferProgress = { bytes: 0, aborted: false };

@@ -264,7 +264,9 @@ test("REST then RETR resumes at the offset, once", async () => {
     assert.equal(Buffer.from(await client.retr("r.txt")).toString(), "world");
     assert.equal(Buffer.from(await client.retr("r.txt")).toString(), "hello world");
     await client.expect("REST 12", 350);
+    const data = await client.pasv();
     await client.expect("RETR r.txt", 554);
+    data.destroy();
     await client.expect("REST abc", 501);
   });
 });
@@ -507,5 +509,19 @@ test("a complete binary upload and download round-trips byte for byte", async ()
     await client.expectReply(226);
     assert.deepEqual(new Uint8Array(readFileSync(join(fx.root, "bin.dat"))), bytes);
     assert.deepEqual(new Uint8Array(await client.retr("bin.dat")), bytes);
+  });
+});
+
+test("a transfer without PASV/EPSV is refused with 425 before storage is touched", async () => {
+  await withClients(await startFixture(), async (fx, open) => {
+    const client = await loggedIn(open);
+    await client.expect("TYPE I", 200);
+    writeFileSync(join(fx.root, "keep.txt"), "precious");
+    for (const command of ["STOR keep.txt", "APPE keep.txt", "RETR keep.txt", "LIST", "NLST", "MLSD", "STOR new.txt"]) {
+      await client.expect(command, 425);
+    }
+    assert.equal(text(join(fx.root, "keep.txt")), "precious");
+    assert.ok(!existsSync(join(fx.root, "new.txt")));
+    await client.expect("NOOP", 200);
   });
 });

@@ -69,21 +69,27 @@ function linesToBytes(lines: readonly string[]): Uint8Array {
 }
 
 async function list(session: Session, argument: string): Promise<void> {
-  const lines = await listLines(session, argument);
-  await session.startTransfer(sendBytesJob(`LIST ${session.resolve(stripLsFlags(argument))}`, linesToBytes(lines)));
+  await session.startTransfer(async () => {
+    const lines = await listLines(session, argument);
+    return sendBytesJob(`LIST ${session.resolve(stripLsFlags(argument))}`, linesToBytes(lines));
+  });
 }
 
 async function nlst(session: Session, argument: string): Promise<void> {
-  const { path, entries } = await entriesAt(session, stripLsFlags(argument));
-  await session.startTransfer(sendBytesJob(`NLST ${path}`, linesToBytes(entries.map((entry) => entry.name))));
+  await session.startTransfer(async () => {
+    const { path, entries } = await entriesAt(session, stripLsFlags(argument));
+    return sendBytesJob(`NLST ${path}`, linesToBytes(entries.map((entry) => entry.name)));
+  });
 }
 
 async function mlsd(session: Session, argument: string): Promise<void> {
-  const { path, isDirectory, entries } = await entriesAt(session, argument);
-  if (!isDirectory) throw new FtpError(Reply.FileUnavailable, "Not a directory.");
-  const options = { facts: session.mlstFacts, permissions: session.user?.account.permissions ?? "" };
-  const lines = entries.map((entry) => formatMlsxLine(entry.name, entry.stat, options));
-  await session.startTransfer(sendBytesJob(`MLSD ${path}`, linesToBytes(lines)));
+  await session.startTransfer(async () => {
+    const { path, isDirectory, entries } = await entriesAt(session, argument);
+    if (!isDirectory) throw new FtpError(Reply.FileUnavailable, "Not a directory.");
+    const options = { facts: session.mlstFacts, permissions: session.user?.account.permissions ?? "" };
+    const lines = entries.map((entry) => formatMlsxLine(entry.name, entry.stat, options));
+    return sendBytesJob(`MLSD ${path}`, linesToBytes(lines));
+  });
 }
 
 async function mlst(session: Session, argument: string): Promise<void> {

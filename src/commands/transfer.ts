@@ -21,15 +21,15 @@ function takeRestartOffset(session: Session): number {
 async function retr(session: Session, argument: string): Promise<void> {
   const path = session.resolve(argument);
   const offset = takeRestartOffset(session);
-  const stat = await session.fs.stat(path);
-  if (stat.kind !== "file") throw new FtpError(Reply.FileUnavailable, "Not a regular file.");
-  if (offset > stat.size) {
-    throw new FtpError(Reply.RestartInvalid, `Restart offset ${offset} is beyond the file size ${stat.size}.`);
-  }
-  const source = await session.fs.read(path, offset);
-  await session.startTransfer(
-    sendFileJob(source, { label: `RETR ${path}`, ascii: session.transferType === "ascii" }),
-  );
+  await session.startTransfer(async () => {
+    const stat = await session.fs.stat(path);
+    if (stat.kind !== "file") throw new FtpError(Reply.FileUnavailable, "Not a regular file.");
+    if (offset > stat.size) {
+      throw new FtpError(Reply.RestartInvalid, `Restart offset ${offset} is beyond the file size ${stat.size}.`);
+    }
+    const source = await session.fs.read(path, offset);
+    return sendFileJob(source, { label: `RETR ${path}`, ascii: session.transferType === "ascii" });
+  });
 }
 
 function store(verb: "STOR" | "APPE"): (session: Session, argument: string) => Promise<void> {
@@ -44,10 +44,10 @@ function store(verb: "STOR" | "APPE"): (session: Session, argument: string) => P
       : offset > 0
       ? { kind: "offset", offset }
       : { kind: "truncate" };
-    const sink = await session.fs.write(path, mode);
-    await session.startTransfer(
-      receiveFileJob(sink, { label: `${verb} ${path}`, ascii: session.transferType === "ascii" }),
-    );
+    await session.startTransfer(async () => {
+      const sink = await session.fs.write(path, mode);
+      return receiveFileJob(sink, { label: `${verb} ${path}`, ascii: session.transferType === "ascii" });
+    });
   };
 }
 
