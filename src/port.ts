@@ -26,8 +26,12 @@
  * ```
  */
 export interface SocketAddress {
+  /** The IP address as text, without brackets (`127.0.0.1`, `::1`). */
   readonly address: string;
+  /** The TCP port number, 0-65535. */
   readonly port: number;
+  /** The IP version of `address`; decides, for example, whether PASV (IPv4
+   * only) can be answered and which protocol number EPSV/EPRT use. */
   readonly family: "IPv4" | "IPv6";
 }
 
@@ -45,7 +49,11 @@ export interface SocketAddress {
  * ```
  */
 export interface Connection {
+  /** This end: on an accepted connection, the server address the client
+   * reached, which is what PASV/EPSV announce. */
   readonly localAddress: SocketAddress;
+  /** The peer's end; used in logs and login requests, and to check that a
+   * passive data connection comes from the control connection's client. */
   readonly remoteAddress: SocketAddress;
   /**
    * The next chunk of received bytes, or `null` once the peer has finished
@@ -121,7 +129,9 @@ export interface Listener {
  * ```
  */
 export interface ConnectOptions {
+  /** The peer's IP address (or host name). */
   readonly host: string;
+  /** The peer's TCP port, 1-65535. */
   readonly port: number;
   /** Source address to bind before connecting, where the runtime allows it. */
   readonly localAddress?: string;
@@ -143,16 +153,24 @@ export type FileKind = "file" | "directory" | "symlink" | "other";
  * ```
  */
 export interface FileInfo {
+  /** What the path names; `symlink` only from `lstat`, since `stat` follows
+   * links. */
   readonly kind: FileKind;
+  /** Size in bytes, as the system reports it (not meaningful for folders). */
   readonly size: number;
   /** Last modification, in milliseconds since the epoch. */
   readonly mtimeMs: number;
   /** Permission bits (`mode & 0o7777`). */
   readonly mode: number;
+  /** Number of hard links (1 where the runtime cannot tell). */
   readonly nlink: number;
+  /** Numeric owner id (0 where the runtime cannot tell). */
   readonly uid: number;
+  /** Numeric group id (0 where the runtime cannot tell). */
   readonly gid: number;
+  /** Id of the device holding the file; with `ino` it identifies the file. */
   readonly dev: number;
+  /** Inode number, unique within `dev`. */
   readonly ino: number;
 }
 
@@ -165,7 +183,9 @@ export interface FileInfo {
  * ```
  */
 export interface DirEntry {
+  /** The entry's own name, without the folder's path; never `.` or `..`. */
   readonly name: string;
+  /** What the entry is, without following symlinks (a link is `symlink`). */
   readonly kind: FileKind;
 }
 
@@ -250,12 +270,17 @@ export interface FilePort {
   stat(path: string): Promise<FileInfo>;
   /** Metadata of the link itself when `path` is a symlink. */
   lstat(path: string): Promise<FileInfo>;
+  /** The entries of folder `path`, without `.` and `..`, in no set order. */
   readDir(path: string): Promise<DirEntry[]>;
+  /** Creates one folder (not its parents); `EEXIST` if the path is taken. */
   mkdir(path: string): Promise<void>;
+  /** Removes an empty folder; `ENOTEMPTY` otherwise. */
   rmdir(path: string): Promise<void>;
+  /** Removes a file, or a symlink itself (never its target); not folders. */
   unlink(path: string): Promise<void>;
   /** Renames, replacing an existing file at `to`. */
   rename(from: string, to: string): Promise<void>;
+  /** Sets the permission bits (`mode & 0o7777`), following symlinks. */
   chmod(path: string, mode: number): Promise<void>;
   /** Sets access and modification times, in milliseconds since the epoch. */
   utime(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
@@ -265,6 +290,7 @@ export interface FilePort {
   readLink(path: string): Promise<string>;
   /** Opens a regular file for reading from `offset`. */
   openRead(path: string, offset: number): Promise<FileSource>;
+  /** Opens a file for writing, creating and positioning it as `mode` says. */
   openWrite(path: string, mode: WriteMode): Promise<FileSink>;
 }
 
@@ -287,6 +313,7 @@ export interface HostProcess {
   cwd(): string;
   /** Calls `handler` on SIGINT/SIGTERM instead of the default exit. */
   onSignal(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  /** Ends the program at once with exit status `code`; never returns. */
   exit(code: number): never;
   /** Writes a line to standard error. */
   printError(line: string): void;
@@ -321,7 +348,12 @@ export interface Runtime {
   readonly version: string;
   /** Binds and listens; rejects with `code` `EADDRINUSE`/`EACCES` on failure. */
   listen(options: ListenOptions): Promise<Listener>;
+  /** Opens an outgoing TCP connection; rejects with a POSIX `code` (such as
+   * `ECONNREFUSED`) on failure. */
   connect(options: ConnectOptions): Promise<Connection>;
+  /** Native file access, used by `LocalFileSystem` and the CLI. */
   readonly files: FilePort;
+  /** The surrounding program (arguments, signals, exit, output); used only
+   * by the CLI. */
   readonly host: HostProcess;
 }

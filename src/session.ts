@@ -191,8 +191,17 @@ export class Session {
     }
   }
 
-  /** Logs a record tagged with this session. */
+  /** Logs a record tagged with this session. A failing user logger must
+   * not take the session down with it, so its errors are swallowed. */
   log(level: LogLevel, message: string): void {
+    try {
+      this.#writeLog(level, message);
+    } catch {
+      // nowhere left to report it
+    }
+  }
+
+  #writeLog(level: LogLevel, message: string): void {
     this.context.logger.log({
       level,
       time: new Date(),

@@ -352,7 +352,7 @@ test("MKD of a name with a double quote doubles it in the 257 reply", async () =
   });
 });
 
-test("a name containing CR is refused with 501 and nothing is touched", async () => {
+test("a name containing CR or NUL is refused with 501 and nothing is touched", async () => {
   await withClients(await startFixture(), async (fx, open) => {
     for (const name of ["a", "b", "a\rb"]) writeFileSync(join(fx.root, name), name);
     const client = await loggedIn(open);
@@ -360,8 +360,14 @@ test("a name containing CR is refused with 501 and nothing is touched", async ()
     await client.expectReply(501);
     await client.sendRaw("MKD c\rd\r\n");
     await client.expectReply(501);
+    await client.sendRaw("DELE a\0b\r\n");
+    const nul = await client.expectReply(501);
+    assert.ok(!nul.lines.join("").includes("\0"), "the name is not echoed");
+    await client.sendRaw("MKD c\0d\r\n");
+    await client.expectReply(501);
     for (const name of ["a", "b", "a\rb"]) assert.equal(text(join(fx.root, name)), name);
     assert.equal(existsSync(join(fx.root, "c\rd")), false);
+    assert.equal(existsSync(join(fx.root, "c")), false);
     await client.expect("NOOP", 200);
   });
 });
