@@ -2,7 +2,7 @@
 /**
  * The one test command (`npm test`, `deno task test`, CI): bootstraps the pinned Deno, Bun and
  * Node 24 binaries from npm, makes sure the system tools the wire tests drive are present, runs
- * `deno check` and `deno lint`, then runs tests/*.test.ts on each runtime in turn.
+ * `deno check`, `deno lint` and `deno doc --lint`, then runs tests/*.test.ts on each runtime in turn.
  * The last line is always `N passed, N failed` (plus `, N skipped` when some were); the exit
  * status is 0 only when nothing failed. Plain JS for Node >= 18 so a fresh machine needs nothing
  * but Node and npm.
@@ -31,12 +31,10 @@ const SYSTEM_TOOLS = [
   { name: "python3 with ftplib and ssl", probe: ["python3", "-c", "import ftplib, ssl"], apt: "python3" },
   { name: "lftp", probe: ["lftp", "--version"], apt: "lftp" },
 ];
-const CHECKED = [".ts"];
-const LINTED = [".ts", ".js", ".mjs"];
 const KEEP_OUTPUT_CHARS = 1 << 20;
 const USAGE = `usage: node scripts/test.mjs [--runtime deno,bun,node] [--no-check] [--timeout MINUTES] [TEST_FILE...]
   --runtime LIST   run the tests only on these runtimes
-  --no-check       skip deno check and deno lint
+  --no-check       skip deno check, deno lint and deno doc --lint
   --timeout MIN    minutes each runtime (and each static check) may take; default ${DEFAULT_TIMEOUT_MINUTES}
   TEST_FILE        run only these test files (default: tests/*.test.ts)
 env TSFTPD_DENO_BIN, TSFTPD_BUN_BIN, TSFTPD_NODE_BIN: use this binary instead of node_modules/.bin/<runtime>
@@ -113,16 +111,6 @@ function readJson(path) {
   } catch {
     return null;
   }
-}
-
-function containsFiles(dir, suffixes) {
-  const absolute = join(ROOT, dir);
-  if (!existsSync(absolute)) return false;
-  return readdirSync(absolute, { withFileTypes: true }).some((entry) =>
-    entry.isDirectory()
-      ? entry.name !== "node_modules" && containsFiles(join(dir, entry.name), suffixes)
-      : suffixes.some((suffix) => entry.name.endsWith(suffix))
-  );
 }
 
 function testFiles() {
@@ -341,18 +329,15 @@ function tally(label, outcome, parse) {
 }
 
 async function staticChecks(deno, timeoutMs, results) {
-  const scripts = existsSync(join(ROOT, "scripts"))
-    ? readdirSync(join(ROOT, "scripts")).filter((name) => name.endsWith(".ts")).map((name) => `scripts/${name}`)
-    : [];
-  const mod = existsSync(join(ROOT, "mod.ts")) ? ["mod.ts"] : [];
+  const scripts = readdirSync(join(ROOT, "scripts")).filter((name) => name.endsWith(".ts")).map((name) => `scripts/${name}`);
   const checks = [
-    ["deno check", ["check", ...mod, ...["src/", "tests/"].filter((dir) => containsFiles(dir, CHECKED)), ...scripts]],
-    ["deno lint", ["lint", ...mod, ...["src/", "tests/", "scripts/"].filter((dir) => containsFiles(dir, LINTED))]],
+    // --doc also type-checks every JSDoc @example, so the examples cannot rot.
+    ["deno check", ["check", "--doc", "mod.ts", "src/", "tests/", ...scripts]],
+    ["deno lint", ["lint", "mod.ts", "src/", "tests/", "scripts/"]],
+    ["deno doc --lint", ["doc", "--lint", "mod.ts"]],
   ];
   for (const [label, args] of checks) {
-    if (args.length === 1) {
-      console.log(`${label}: nothing to check yet`);
-    } else if (deno.problem) {
+    if (deno.problem) {
       results.push({ kind: "check", label, failed: 1, note: "deno is not runnable" });
     } else {
       const outcome = await run(deno.bin, args, timeoutMs);

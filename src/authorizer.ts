@@ -61,8 +61,12 @@ export const READ_ONLY_PERMISSIONS = "elr";
  * ```
  */
 export interface LoginRequest {
+  /** The name sent with USER, exactly as the client typed it. */
   readonly username: string;
+  /** The text sent with PASS; anonymous clients often send an e-mail
+   * address or nothing (`""`). */
   readonly password: string;
+  /** Where the client connects from, for address-based rules or auditing. */
   readonly remoteAddress: SocketAddress;
 }
 
@@ -80,6 +84,7 @@ export interface LoginRequest {
  * ```
  */
 export interface UserAccount {
+  /** The name the session logs the user under and reports in STAT. */
   readonly username: string;
   /** Permission letters, any subset of `elradfmwMT`. */
   readonly permissions: string;
@@ -110,6 +115,9 @@ export interface UserAccount {
  * ```
  */
 export interface Authorizer {
+  /** Called on each PASS. Resolves with the account to log in, or `null` to
+   * refuse (530); reject only when the check itself failed (the client then
+   * gets a 451). */
   authenticate(request: LoginRequest): Promise<UserAccount | null>;
 }
 
@@ -122,12 +130,15 @@ export interface Authorizer {
  * ```
  */
 export interface MemoryUser {
+  /** The password in plain text, compared in constant time. */
   readonly password: string;
   /** Permission letters; default `elr`. */
   readonly permissions?: string;
   /** Storage for this user; default the server's. */
   readonly fs?: FileSystem;
+  /** Text of the 230 reply; default `Login successful.` */
   readonly loginMessage?: string;
+  /** Text of the 221 reply; default `Goodbye.` */
   readonly quitMessage?: string;
 }
 
@@ -144,7 +155,9 @@ export interface AnonymousAccess {
   readonly permissions?: string;
   /** Storage for anonymous users; default the server's. */
   readonly fs?: FileSystem;
+  /** Text of the 230 reply; default `Login successful.` */
   readonly loginMessage?: string;
+  /** Text of the 221 reply; default `Goodbye.` */
   readonly quitMessage?: string;
 }
 
@@ -160,6 +173,7 @@ export interface AnonymousAccess {
  * ```
  */
 export interface MemoryAuthorizerOptions {
+  /** Accounts by user name (matched case-sensitively); default none. */
   readonly users?: Readonly<Record<string, MemoryUser>>;
   /** `true` or settings to let `anonymous` and `ftp` log in with any
    * password; default off. */
@@ -185,6 +199,8 @@ export class MemoryAuthorizer implements Authorizer {
   readonly #users = new Map<string, MemoryUser>();
   #anonymous: AnonymousAccess | null;
 
+  /** Throws a `TypeError` when a user's permissions hold an unknown
+   * letter. */
   constructor(options: MemoryAuthorizerOptions = {}) {
     for (const [name, user] of Object.entries(options.users ?? {})) this.addUser(name, user);
     const anonymous = options.anonymous ?? false;
@@ -203,6 +219,9 @@ export class MemoryAuthorizer implements Authorizer {
     this.#anonymous = access;
   }
 
+  /** While anonymous access is on, `anonymous` and `ftp` (any case) get in
+   * with any password, even if a user of that name exists; everyone else
+   * needs their exact password. */
   authenticate(request: LoginRequest): Promise<UserAccount | null> {
     const anonymous = this.#anonymous;
     if (anonymous && ANONYMOUS_NAMES.has(request.username.toLowerCase())) {

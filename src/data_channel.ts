@@ -95,8 +95,8 @@ export async function openPassiveChannel(options: PassiveChannelOptions): Promis
   let accepted: Connection | null = null;
   let closed = false;
   let waiter: { resolve(conn: Connection): void; reject(error: Error): void } | null = null;
-  // Assigned once bound; a connection racing the bind finds it unset.
-  let listener: Listener | undefined;
+  // Replaced once bound; a connection racing the bind is handled below.
+  let stopListening = () => {};
 
   const onConnection = (conn: Connection) => {
     if (accepted || closed || conn.remoteAddress.address !== options.clientAddress) {
@@ -105,12 +105,12 @@ export async function openPassiveChannel(options: PassiveChannelOptions): Promis
       return;
     }
     accepted = conn;
-    void listener?.close();
+    stopListening();
     waiter?.resolve(conn);
   };
   const bound = await listenInRange(options, onConnection);
-  listener = bound;
-  if (accepted) void bound.close();
+  stopListening = () => void bound.close();
+  if (accepted) stopListening();
 
   const channel: DataChannel = {
     connect() {
@@ -135,7 +135,7 @@ export async function openPassiveChannel(options: PassiveChannelOptions): Promis
     close() {
       if (closed) return;
       closed = true;
-      void bound.close();
+      stopListening();
       accepted?.close();
       waiter?.reject(new Error("no data connection"));
     },

@@ -28,8 +28,11 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
  * ```
  */
 export interface LogRecord {
+  /** Severity; the console logger drops records below its level. */
   readonly level: LogLevel;
+  /** When it happened; {@link formatLogLine} prints it in local time. */
   readonly time: Date;
+  /** One line of text, without line end, e.g. `USER 'alice' logged in.` */
   readonly message: string;
   /** Set for records about one session. */
   readonly session?: { readonly remote: string; readonly user?: string };
@@ -45,6 +48,9 @@ export interface LogRecord {
  * ```
  */
 export interface Logger {
+  /** Called synchronously for each record, in the middle of serving a
+   * client, so keep it fast. A session swallows what it throws (that record
+   * is lost) rather than failing. */
   log(record: LogRecord): void;
 }
 

@@ -138,7 +138,14 @@ export interface ConnectOptions {
 }
 
 /** What kind of thing a path names. Symlinks are only reported by `lstat`
- * and `readDir`. */
+ * and `readDir`.
+ *
+ * @example
+ * ```ts
+ * import type { FileKind } from "./port.ts";
+ * const kind: FileKind = "directory";
+ * ```
+ */
 export type FileKind = "file" | "directory" | "symlink" | "other";
 
 /** File metadata, as `stat(2)` gives it.

@@ -58,7 +58,14 @@ export interface FtpServerOptions {
   readonly runtime?: Runtime;
 }
 
-/** Default control port: a high port, usable without privileges. */
+/** Default control port: a high port, usable without privileges.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PORT } from "../mod.ts";
+ * console.log(`ftp://127.0.0.1:${DEFAULT_PORT}/`); // ftp://127.0.0.1:2121/
+ * ```
+ */
 export const DEFAULT_PORT = 2121;
 
 /**
@@ -79,6 +86,7 @@ export class FtpServer {
   #listener: Listener | null = null;
   #runtime: Runtime | null = null;
 
+  /** Only stores the options; nothing is bound until {@link listen}. */
   constructor(options: FtpServerOptions = {}) {
     this.#options = options;
   }

@@ -21,6 +21,8 @@ export type { FileKind, FileSink, FileSource, WriteMode };
  * ```
  */
 export interface FileStat {
+  /** Only a `file` can be downloaded and only a `directory` entered;
+   * `symlink` is for a link shown as itself (see `linkTarget`). */
   readonly kind: FileKind;
   /** Size in bytes (0 for folders where unknown). */
   readonly size: number;
@@ -28,8 +30,11 @@ export interface FileStat {
   readonly mtimeMs: number;
   /** Unix permission bits, e.g. `0o644`. */
   readonly mode: number;
+  /** Hard-link count for `LIST` lines; default 1. */
   readonly nlink?: number;
+  /** Owner shown in `LIST` lines, as a number; default `ftp`. */
   readonly uid?: number;
+  /** Group shown in `LIST` lines, as a number; default `ftp`. */
   readonly gid?: number;
   /** A value that differs between distinct files (MLSx `unique` fact). */
   readonly unique?: string;
@@ -49,7 +54,10 @@ export interface FileStat {
  * ```
  */
 export interface ListEntry {
+  /** The entry's own name, without the folder's path (so no `/`). */
   readonly name: string;
+  /** Its metadata, as {@link FileSystem.stat} gives it; a symlink may be
+   * described as itself instead, with `linkTarget` set. */
   readonly stat: FileStat;
 }
 
@@ -86,7 +94,9 @@ export interface FileSystem {
   read(path: string, start: number): Promise<FileSource>;
   /** Opens a file for writing; see {@link WriteMode}. */
   write(path: string, mode: WriteMode): Promise<FileSink>;
+  /** Creates one folder (not its parents); `EEXIST` if the path is taken. */
   mkdir(path: string): Promise<void>;
+  /** Removes an empty folder; `ENOTEMPTY` otherwise. */
   rmdir(path: string): Promise<void>;
   /** Deletes a file (not a folder). */
   remove(path: string): Promise<void>;
@@ -109,6 +119,8 @@ export interface FileSystem {
 export class FileSystemError extends Error {
   /** The POSIX name, such as `ENOENT`. */
   readonly code: string;
+  /** `code` picks the FTP reply. `message` is never sent to the client; it
+   * is logged when `code` maps to no specific reply. */
   constructor(code: string, message: string) {
     super(message);
     this.name = "FileSystemError";
