@@ -197,7 +197,7 @@ const ANONYMOUS_NAMES = new Set(["anonymous", "ftp"]);
  */
 export class MemoryAuthorizer implements Authorizer {
   readonly #users = new Map<string, MemoryUser>();
-  #anonymous: AnonymousAccess | null;
+  readonly #anonymous: AnonymousAccess | null;
 
   /** Throws a `TypeError` when a user's permissions hold an unknown
    * letter. */
@@ -205,18 +205,13 @@ export class MemoryAuthorizer implements Authorizer {
     for (const [name, user] of Object.entries(options.users ?? {})) this.addUser(name, user);
     const anonymous = options.anonymous ?? false;
     this.#anonymous = anonymous === false ? null : anonymous === true ? {} : anonymous;
+    validatePermissions(this.#anonymous?.permissions ?? "");
   }
 
   /** Adds or replaces a user. */
   addUser(username: string, user: MemoryUser): void {
     validatePermissions(user.permissions ?? READ_ONLY_PERMISSIONS);
     this.#users.set(username, user);
-  }
-
-  /** Turns anonymous access on (with settings) or off. */
-  setAnonymous(access: AnonymousAccess | null): void {
-    if (access?.permissions) validatePermissions(access.permissions);
-    this.#anonymous = access;
   }
 
   /** While anonymous access is on, `anonymous` and `ftp` (any case) get in

@@ -13,13 +13,10 @@
  * ```
  */
 export const Reply = {
-  RestartMarker: 110,
-  DataAlreadyOpen: 125,
   FileStatusOk: 150,
   Ok: 200,
   NotNeeded: 202,
   SystemStatus: 211,
-  DirectoryStatus: 212,
   FileStatus: 213,
   Help: 214,
   SystemType: 215,
@@ -42,13 +39,11 @@ export const Reply = {
   InsufficientStorage: 452,
   SyntaxError: 500,
   ArgumentSyntaxError: 501,
-  NotImplemented: 502,
   BadSequence: 503,
   NotImplementedForParameter: 504,
   NetworkProtocolNotSupported: 522,
   NotLoggedIn: 530,
   FileUnavailable: 550,
-  PageTypeUnknown: 551,
   StorageExceeded: 552,
   BadFileName: 553,
   RestartInvalid: 554,

@@ -13,6 +13,7 @@ import { LocalFileSystem } from "./fs/local.ts";
 import { createConsoleLogger, type Logger, type LogLevel } from "./logger.ts";
 import type { Connection, Listener, Runtime, SocketAddress } from "./port.ts";
 import { loadRuntime } from "./runtime/load.ts";
+import { Reply } from "./reply.ts";
 import { Session, type SessionContext } from "./session.ts";
 import { VERSION } from "./version.ts";
 
@@ -84,7 +85,6 @@ export class FtpServer {
   readonly #options: FtpServerOptions;
   readonly #sessions = new Set<Session>();
   #listener: Listener | null = null;
-  #runtime: Runtime | null = null;
 
   /** Only stores the options; nothing is bound until {@link listen}. */
   constructor(options: FtpServerOptions = {}) {
@@ -113,7 +113,6 @@ export class FtpServer {
     if (this.#listener) throw new Error("FtpServer is already listening");
     const options = this.#options;
     const runtime = options.runtime ?? await loadRuntime();
-    this.#runtime = runtime;
     const context = this.#context(runtime);
     const onConnection = (conn: Connection) => this.#serve(context, conn);
     const port = options.port ?? DEFAULT_PORT;
@@ -139,11 +138,6 @@ export class FtpServer {
     return this.#listener.address;
   }
 
-  /** The runtime adapter in use (after {@link listen}). */
-  get runtime(): Runtime {
-    if (!this.#runtime) throw new Error("FtpServer is not listening");
-    return this.#runtime;
-  }
 
   /** Number of open control connections. */
   get connectionCount(): number {
@@ -157,7 +151,7 @@ export class FtpServer {
     await listener?.close();
     const sessions = [...this.#sessions];
     for (const session of sessions) {
-      await session.reply(421, "Server shutting down.");
+      await session.reply(Reply.ServiceUnavailable, "Server shutting down.");
       session.close();
     }
     await Promise.all(sessions.map((session) => session.connection.closed));

@@ -135,7 +135,6 @@ export class Session {
   epsvAll = false;
   /** MLSx facts chosen with OPTS MLST. */
   mlstFacts: readonly MlsxFact[] = MLSX_FACTS;
-  readonly startedMs: number = Date.now();
   #dataChannel: DataChannel | null = null;
   #transfer: RunningTransfer | null = null;
   #closed = false;
