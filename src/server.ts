@@ -138,7 +138,6 @@ export class FtpServer {
     return this.#listener.address;
   }
 
-
   /** Number of open control connections. */
   get connectionCount(): number {
     return this.#sessions.size;

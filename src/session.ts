@@ -194,22 +194,18 @@ export class Session {
    * not take the session down with it, so its errors are swallowed. */
   log(level: LogLevel, message: string): void {
     try {
-      this.#writeLog(level, message);
+      this.context.logger.log({
+        level,
+        time: new Date(),
+        message,
+        session: {
+          remote: `${this.remoteAddress.address}:${this.remoteAddress.port}`,
+          user: this.user?.account.username ?? this.pendingUsername ?? undefined,
+        },
+      });
     } catch {
       // nowhere left to report it
     }
-  }
-
-  #writeLog(level: LogLevel, message: string): void {
-    this.context.logger.log({
-      level,
-      time: new Date(),
-      message,
-      session: {
-        remote: `${this.remoteAddress.address}:${this.remoteAddress.port}`,
-        user: this.user?.account.username ?? this.pendingUsername ?? undefined,
-      },
-    });
   }
 
   /** The logged-in user's storage. */

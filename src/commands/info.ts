@@ -85,7 +85,7 @@ async function stat(session: Session, argument: string): Promise<void> {
   }
   if (!session.user) throw new FtpError(Reply.NotLoggedIn, "Log in with USER and PASS first.");
   if (!session.can("l")) throw new FtpError(Reply.FileUnavailable, "Permission denied.");
-  const lines = await listLines(session, argument);
+  const { lines } = await listLines(session, argument);
   await session.reply(Reply.FileStatus, ["Status follows:", ...lines, "End of status."]);
 }
 

@@ -23,19 +23,9 @@ function stripLsFlags(argument: string): string {
   return words.join(" ");
 }
 
-/**
- * The entries `argument` names: a folder's children sorted by name, or the
- * one file itself.
- *
- * @example
- * ```ts
- * import { entriesAt } from "./listing.ts";
- * import type { Session } from "../session.ts";
- * declare const session: Session;
- * const { path, entries } = await entriesAt(session, "/docs");
- * ```
- */
-export async function entriesAt(
+/** The entries `argument` names: a folder's children sorted by name, or the
+ * one file itself. */
+async function entriesAt(
   session: Session,
   argument: string,
 ): Promise<{ readonly path: string; readonly isDirectory: boolean; readonly entries: ListEntry[] }> {
@@ -48,20 +38,24 @@ export async function entriesAt(
 }
 
 /**
- * `ls -l` lines for what `argument` names (LIST, STAT with a path).
+ * `ls -l` lines for what `argument` names (LIST, STAT with a path), and the
+ * path they describe.
  *
  * @example
  * ```ts
  * import { listLines } from "./listing.ts";
  * import type { Session } from "../session.ts";
  * declare const session: Session;
- * const lines = await listLines(session, "/");
+ * const { path, lines } = await listLines(session, "-la /");
  * ```
  */
-export async function listLines(session: Session, argument: string): Promise<string[]> {
-  const { entries } = await entriesAt(session, stripLsFlags(argument));
+export async function listLines(
+  session: Session,
+  argument: string,
+): Promise<{ readonly path: string; readonly lines: string[] }> {
+  const { path, entries } = await entriesAt(session, stripLsFlags(argument));
   const now = Date.now();
-  return entries.map((entry) => formatListLine(entry.name, entry.stat, now));
+  return { path, lines: entries.map((entry) => formatListLine(entry.name, entry.stat, now)) };
 }
 
 function linesToBytes(lines: readonly string[]): Uint8Array {
@@ -70,8 +64,8 @@ function linesToBytes(lines: readonly string[]): Uint8Array {
 
 async function list(session: Session, argument: string): Promise<void> {
   await session.startTransfer(async () => {
-    const lines = await listLines(session, argument);
-    return sendBytesJob(`LIST ${session.resolve(stripLsFlags(argument))}`, linesToBytes(lines));
+    const { path, lines } = await listLines(session, argument);
+    return sendBytesJob(`LIST ${path}`, linesToBytes(lines));
   });
 }
 

@@ -283,13 +283,12 @@ async function describe(
   name: string,
 ): Promise<ListEntry | null> {
   const native = join(folder, name);
-  const files = jail.files;
   try {
-    const info = await files.lstat(native);
+    const info = await jail.files.lstat(native);
     if (info.kind !== "symlink") return { name, stat: toStat(info) };
     const real = await followLink(jail, native, native).catch(() => null);
-    if (real !== null) return { name, stat: toStat(await files.stat(real)) };
-    return { name, stat: { ...toStat(info), linkTarget: await files.readLink(native) } };
+    if (real !== null) return { name, stat: toStat(await jail.files.stat(real)) };
+    return { name, stat: { ...toStat(info), linkTarget: await jail.files.readLink(native) } };
   } catch (error) {
     if (codeOf(error) === "ENOENT") return null;
     throw error;

@@ -122,9 +122,9 @@ export class MemoryFileSystem implements FileSystem {
   write(path: string, mode: WriteMode): Promise<FileSink> {
     return attempt(() => {
       if (mode.kind === "offset") checkOffset(mode.offset);
-      const { parent, name, entry: node } = this.#place(path);
-      if (!parent || node?.kind === "directory") throw fail("EISDIR", path);
-      if (node) return openSink(node, mode);
+      const { parent, name, entry } = this.#place(path);
+      if (!parent || entry?.kind === "directory") throw fail("EISDIR", path);
+      if (entry) return openSink(entry, mode);
       if (mode.kind === "offset") throw fail("ENOENT", path);
       const file = this.#newFile(new Uint8Array(0));
       adopt(parent, name, file);
@@ -135,8 +135,8 @@ export class MemoryFileSystem implements FileSystem {
   /** Creates one folder; its parent must exist (`EEXIST` if taken). */
   mkdir(path: string): Promise<void> {
     return attempt(() => {
-      const { parent, name, entry: node } = this.#place(path);
-      if (!parent || node) throw fail("EEXIST", path);
+      const { parent, name, entry } = this.#place(path);
+      if (!parent || entry) throw fail("EEXIST", path);
       adopt(parent, name, this.#newFolder());
     });
   }
@@ -144,18 +144,18 @@ export class MemoryFileSystem implements FileSystem {
   /** Removes an empty folder (`ENOTEMPTY` otherwise; `EPERM` for `/`). */
   rmdir(path: string): Promise<void> {
     return attempt(() => {
-      const { parent, name, entry: node } = this.#existing(path);
+      const { parent, name, entry } = this.#existing(path);
       if (!parent) throw fail("EPERM", path);
-      if (node.kind !== "directory") throw fail("ENOTDIR", path);
-      if (node.children.size > 0) throw fail("ENOTEMPTY", path);
+      if (entry.kind !== "directory") throw fail("ENOTDIR", path);
+      if (entry.children.size > 0) throw fail("ENOTEMPTY", path);
       disown(parent, name);
     });
   }
 
   remove(path: string): Promise<void> {
     return attempt(() => {
-      const { parent, name, entry: node } = this.#existing(path);
-      if (!parent || node.kind !== "file") throw fail("EISDIR", path);
+      const { parent, name, entry } = this.#existing(path);
+      if (!parent || entry.kind !== "file") throw fail("EISDIR", path);
       disown(parent, name);
     });
   }
@@ -269,9 +269,9 @@ export class MemoryFileSystem implements FileSystem {
 
   #existing(path: string): Place & { readonly entry: MemoryNode } {
     const place = this.#place(path);
-    const { entry: node } = place;
-    if (!node) throw fail("ENOENT", path);
-    return { ...place, entry: node };
+    const { entry } = place;
+    if (!entry) throw fail("ENOENT", path);
+    return { ...place, entry };
   }
 }
 
