@@ -30,6 +30,8 @@ const SYSTEM_TOOLS = [
   { name: "curl", probe: ["curl", "--version"], apt: "curl" },
   { name: "python3 with ftplib and ssl", probe: ["python3", "-c", "import ftplib, ssl"], apt: "python3" },
   { name: "lftp", probe: ["lftp", "--version"], apt: "lftp" },
+  { name: "rclone", probe: ["rclone", "version"], apt: "rclone" },
+  { name: "openssl", probe: ["openssl", "version"], apt: "openssl" },
 ];
 const KEEP_OUTPUT_CHARS = 1 << 20;
 const USAGE = `usage: node scripts/test.mjs [--runtime deno,bun,node] [--no-check] [--timeout MINUTES] [TEST_FILE...]
