@@ -71,6 +71,18 @@ export {
   type LogRecord,
   silentLogger,
 } from "./src/logger.ts";
+export type {
+  CommandEvent,
+  FileTransferEvent,
+  HookEvents,
+  HookResult,
+  IncompleteTransferEvent,
+  LoginEvent,
+  ReplyEvent,
+  ServerHooks,
+  SessionEvent,
+  SessionInfo,
+} from "./src/hooks.ts";
 export { VERSION } from "./src/version.ts";
 
 if (isMainModule(import.meta)) {

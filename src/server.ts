@@ -10,6 +10,7 @@ import { commandTable } from "./command.ts";
 import { builtinCommands } from "./commands/mod.ts";
 import type { FileSystem } from "./fs/file_system.ts";
 import { LocalFileSystem } from "./fs/local.ts";
+import type { ServerHooks } from "./hooks.ts";
 import { createConsoleLogger, type Logger, type LogLevel } from "./logger.ts";
 import type { Connection, Listener, Runtime, SocketAddress } from "./port.ts";
 import { loadRuntime } from "./runtime/load.ts";
@@ -55,6 +56,9 @@ export interface FtpServerOptions {
   readonly logger?: Logger;
   /** Level of the default logger; default `info`. */
   readonly logLevel?: LogLevel;
+  /** Functions called on connections, logins, transfers, commands and
+   * replies; see {@link ServerHooks}. */
+  readonly hooks?: ServerHooks;
   /** The runtime adapter; default the one for the runtime running this. */
   readonly runtime?: Runtime;
 }
@@ -170,6 +174,7 @@ export class FtpServer {
       passivePorts: options.passivePorts,
       masqueradeAddress: options.masqueradeAddress,
       passiveTimeoutMs: options.passiveTimeoutMs ?? 30_000,
+      hooks: options.hooks ?? {},
     };
   }
 

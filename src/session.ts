@@ -10,6 +10,7 @@ import type { CommandSpec } from "./command.ts";
 import type { DataChannel } from "./data_channel.ts";
 import { FtpError, replyForError } from "./errors.ts";
 import type { FileSystem } from "./fs/file_system.ts";
+import { callHook, type HookEvents, type ServerHooks, type SessionInfo } from "./hooks.ts";
 import { LineReader, parseCommand } from "./line_reader.ts";
 import { MLSX_FACTS, type MlsxFact } from "./listing.ts";
 import type { LogLevel, Logger } from "./logger.ts";
@@ -39,6 +40,7 @@ export interface SessionContext {
   /** Address put in 227 replies instead of the real one (NAT). */
   readonly masqueradeAddress?: string;
   readonly passiveTimeoutMs: number;
+  readonly hooks: ServerHooks;
 }
 
 /** A logged-in user as the session holds them.
@@ -77,6 +79,7 @@ export interface TransferProgress {
  * import type { TransferJob } from "./session.ts";
  * const job: TransferJob = {
  *   label: "LIST /",
+ *   direction: "send",
  *   async run(data, progress) {
  *     const bytes = new TextEncoder().encode("a.txt\r\n");
  *     await data.write(bytes);
@@ -90,12 +93,19 @@ export interface TransferProgress {
 export interface TransferJob {
   /** For the log and the 150 reply, e.g. `RETR /docs/a.txt`. */
   readonly label: string;
+  /** Which way the bytes go, as the server sees it. */
+  readonly direction: "send" | "receive";
+  /** The file's virtual path, for file transfers (not listings); the file
+   * hooks fire only for these. */
+  readonly path?: string;
   /** Moves the bytes. Resolves only when the transfer is complete: a
    * received file closed on storage, sent data handed to the network. */
   run(data: Connection, progress: TransferProgress): Promise<void>;
   /** Always called once at the end, success or not (close handles). */
   release(): Promise<void>;
 }
+
+let lastSessionId = 0;
 
 interface RunningTransfer {
   readonly progress: TransferProgress;
@@ -116,6 +126,8 @@ interface RunningTransfer {
  * ```
  */
 export class Session {
+  /** Unique within the process, for hooks and logs. */
+  readonly id: number = ++lastSessionId;
   readonly context: SessionContext;
   readonly connection: Connection;
   readonly remoteAddress: SocketAddress;
@@ -139,6 +151,7 @@ export class Session {
   #transfer: RunningTransfer | null = null;
   #closed = false;
   #quitting = false;
+  readonly #pendingHooks = new Set<Promise<void>>();
 
   constructor(context: SessionContext, connection: Connection) {
     this.context = context;
@@ -150,6 +163,7 @@ export class Session {
   /** Serves the connection until the client quits or disconnects. */
   async run(): Promise<void> {
     this.log("info", "FTP session opened (connect).");
+    this.emit("onConnect", {});
     try {
       this.connection.setNoDelay(true);
       await this.reply(Reply.ServiceReady, this.context.banner);
@@ -175,7 +189,10 @@ export class Session {
     } finally {
       this.close();
       await this.#transfer?.done;
+      await this.#hooksSettled();
       this.log("info", "FTP session closed (disconnect).");
+      this.emit("onDisconnect", {});
+      await this.#hooksSettled();
     }
   }
 
@@ -187,7 +204,38 @@ export class Session {
       await this.connection.write(encodeReply(code, text));
     } catch {
       this.close();
+      return;
     }
+    this.emit("onReply", { code, lines: typeof text === "string" ? [text] : text });
+  }
+
+  /** What hooks are told about this session. */
+  get info(): SessionInfo {
+    return {
+      id: this.id,
+      remoteAddress: this.remoteAddress,
+      localAddress: this.localAddress,
+      username: this.user?.account.username,
+    };
+  }
+
+  /**
+   * Calls the server's hook `name` with `event` and this session's info.
+   * Never throws and never waits: a failing hook is logged, a running one is
+   * awaited only when the session ends.
+   */
+  emit<K extends keyof ServerHooks>(name: K, event: Omit<HookEvents[K], "session">): void {
+    const full = { ...event, session: this.info } as HookEvents[K];
+    const pending = callHook(this.context.hooks, name, full, (error) => {
+      this.log("error", `${name} hook failed: ${(error as Error)?.stack ?? error}`);
+    });
+    if (!pending) return;
+    this.#pendingHooks.add(pending);
+    pending.then(() => this.#pendingHooks.delete(pending));
+  }
+
+  async #hooksSettled(): Promise<void> {
+    while (this.#pendingHooks.size > 0) await Promise.all(this.#pendingHooks);
   }
 
   /** Logs a record tagged with this session. A failing user logger must
@@ -257,6 +305,7 @@ export class Session {
    */
   async startTransfer(prepare: () => Promise<TransferJob>): Promise<void> {
     if (this.#transfer) throw new FtpError(Reply.FileUnavailableBusy, "Another transfer is in progress.");
+    const fs = this.fs;
     const channel = this.#dataChannel;
     if (!channel) throw new FtpError(Reply.CantOpenData, "Use PASV or EPSV first.");
     this.#dataChannel = null;
@@ -269,10 +318,10 @@ export class Session {
     }
     await this.reply(Reply.FileStatusOk, `Opening data connection for ${job.label}.`);
     const progress: TransferProgress = { bytes: 0, aborted: false };
-    this.#transfer = { progress, channel, done: this.#runTransfer(job, channel, progress) };
+    this.#transfer = { progress, channel, done: this.#runTransfer(job, channel, progress, fs) };
   }
 
-  async #runTransfer(job: TransferJob, channel: DataChannel, progress: TransferProgress): Promise<void> {
+  async #runTransfer(job: TransferJob, channel: DataChannel, progress: TransferProgress, fs: FileSystem): Promise<void> {
     const started = Date.now();
     let outcome: { code: number; text: string };
     try {
@@ -292,11 +341,20 @@ export class Session {
     } catch (error) {
       if (outcome.code === Reply.TransferComplete) outcome = this.#transferFailure(error, progress);
     }
-    const seconds = ((Date.now() - started) / 1000).toFixed(3);
-    const completed = outcome.code === Reply.TransferComplete ? 1 : 0;
-    this.log("info", `${job.label} completed=${completed} bytes=${progress.bytes} seconds=${seconds}`);
+    const durationMs = Date.now() - started;
+    const completed = outcome.code === Reply.TransferComplete;
+    this.log("info", `${job.label} completed=${completed ? 1 : 0} bytes=${progress.bytes} seconds=${(durationMs / 1000).toFixed(3)}`);
     this.#transfer = null;
     await this.reply(outcome.code, outcome.text);
+    if (job.path === undefined) return;
+    const event = { path: job.path, fs, bytes: progress.bytes, durationMs };
+    const sent = job.direction === "send";
+    if (completed) {
+      this.emit(sent ? "onFileSent" : "onFileReceived", event);
+    } else {
+      const incomplete = { ...event, code: outcome.code, reason: outcome.text };
+      this.emit(sent ? "onIncompleteFileSent" : "onIncompleteFileReceived", incomplete);
+    }
   }
 
   #transferFailure(error: unknown, progress: TransferProgress): { code: number; text: string } {
@@ -352,6 +410,7 @@ export class Session {
   async #execute(line: string): Promise<void> {
     const { verb, argument } = parseCommand(line);
     this.log("debug", verb === "PASS" ? "<- PASS ******" : `<- ${line}`);
+    this.emit("onCommand", { verb, argument: verb === "PASS" ? "******" : argument });
     const spec = this.context.commands.get(verb);
     if (!spec) {
       const shown = /^[A-Z]{1,8}$/.test(verb) ? ` "${verb}"` : "";

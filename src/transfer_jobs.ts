@@ -14,11 +14,13 @@ import type { TransferJob } from "./session.ts";
  * @example
  * ```ts
  * import type { FileJobOptions } from "./transfer_jobs.ts";
- * const options: FileJobOptions = { label: "RETR /a.txt", ascii: false };
+ * const options: FileJobOptions = { label: "RETR /a.txt", path: "/a.txt", ascii: false };
  * ```
  */
 export interface FileJobOptions {
   readonly label: string;
+  /** The file's virtual path, for the hooks. */
+  readonly path: string;
   /** TYPE A: translate line ends between LF (stored) and CRLF (wire). */
   readonly ascii: boolean;
 }
@@ -33,12 +35,14 @@ export interface FileJobOptions {
  * import { sendFileJob } from "./transfer_jobs.ts";
  * import { MemoryFileSystem } from "../mod.ts";
  * const fs = new MemoryFileSystem({ files: { "/a.txt": "hello" } });
- * const job = sendFileJob(await fs.read("/a.txt", 0), { label: "RETR /a.txt", ascii: false });
+ * const job = sendFileJob(await fs.read("/a.txt", 0), { label: "RETR /a.txt", path: "/a.txt", ascii: false });
  * ```
  */
 export function sendFileJob(source: FileSource, options: FileJobOptions): TransferJob {
   return {
     label: options.label,
+    direction: "send",
+    path: options.path,
     async run(data, progress) {
       const convert = options.ascii ? createToNetworkAscii() : null;
       for (let chunk = await source.read(); chunk && !progress.aborted; chunk = await source.read()) {
@@ -63,12 +67,14 @@ export function sendFileJob(source: FileSource, options: FileJobOptions): Transf
  * import { MemoryFileSystem } from "../mod.ts";
  * const fs = new MemoryFileSystem();
  * const sink = await fs.write("/up.bin", { kind: "truncate" });
- * const job = receiveFileJob(sink, { label: "STOR /up.bin", ascii: false });
+ * const job = receiveFileJob(sink, { label: "STOR /up.bin", path: "/up.bin", ascii: false });
  * ```
  */
 export function receiveFileJob(sink: FileSink, options: FileJobOptions): TransferJob {
   return {
     label: options.label,
+    direction: "receive",
+    path: options.path,
     async run(data, progress) {
       const decoder = options.ascii ? createFromNetworkAscii() : null;
       for (let chunk = await data.read(); chunk && !progress.aborted; chunk = await data.read()) {
@@ -96,6 +102,7 @@ export function receiveFileJob(sink: FileSink, options: FileJobOptions): Transfe
 export function sendBytesJob(label: string, bytes: Uint8Array): TransferJob {
   return {
     label,
+    direction: "send",
     async run(data, progress) {
       if (bytes.length > 0) await data.write(bytes);
       progress.bytes = bytes.length;

@@ -9,16 +9,33 @@ import { FtpError } from "../errors.ts";
 import { Reply } from "../reply.ts";
 import type { Session } from "../session.ts";
 
+/**
+ * Ends the current login, if any (USER while logged in, QUIT; REIN too):
+ * aborts a running transfer, logs, fires `onLogout`, and forgets the user.
+ *
+ * @example
+ * ```ts
+ * import { logout } from "./login.ts";
+ * import type { Session } from "../session.ts";
+ * declare const session: Session;
+ * await logout(session);
+ * ```
+ */
+export async function logout(session: Session): Promise<void> {
+  if (!session.user) return;
+  await session.abortTransfer();
+  const username = session.user.account.username;
+  session.log("info", `USER '${username}' logged out.`);
+  session.emit("onLogout", { username });
+  session.user = null;
+  session.cwd = "/";
+}
+
 async function user(session: Session, username: string): Promise<void> {
   if (/[\r\0]/.test(username)) {
     throw new FtpError(Reply.ArgumentSyntaxError, "User names with CR or NUL are not allowed.");
   }
-  if (session.user) {
-    session.log("info", `USER '${session.user.account.username}' logged out.`);
-    await session.abortTransfer();
-    session.user = null;
-    session.cwd = "/";
-  }
+  await logout(session);
   session.pendingUsername = username;
   // The same answer for every name, so that the reply never tells which
   // accounts exist (RFC 2577).
@@ -38,6 +55,7 @@ async function pass(session: Session, password: string): Promise<void> {
   if (!account || !fs) {
     if (account) session.log("error", `USER '${username}' has no file system and no default is set.`);
     session.log("info", `USER '${username}' failed login.`);
+    session.emit("onLoginFailed", { username });
     session.pendingUsername = null;
     throw new FtpError(Reply.NotLoggedIn, "Login incorrect.");
   }
@@ -45,14 +63,16 @@ async function pass(session: Session, password: string): Promise<void> {
   session.pendingUsername = null;
   session.cwd = "/";
   session.log("info", `USER '${account.username}' logged in.`);
+  session.emit("onLogin", { username: account.username });
   await session.reply(Reply.LoggedIn, account.loginMessage ?? "Login successful.");
 }
 
 async function quit(session: Session): Promise<void> {
   // A running transfer is allowed to finish (its 226 comes first).
   await session.waitForTransfer();
-  if (session.user) session.log("info", `USER '${session.user.account.username}' logged out.`);
-  await session.reply(Reply.Goodbye, session.user?.account.quitMessage ?? "Goodbye.");
+  const message = session.user?.account.quitMessage ?? "Goodbye.";
+  await logout(session);
+  await session.reply(Reply.Goodbye, message);
   session.quit();
 }
 

@@ -28,7 +28,7 @@ async function retr(session: Session, argument: string): Promise<void> {
       throw new FtpError(Reply.RestartInvalid, `Restart offset ${offset} is beyond the file size ${stat.size}.`);
     }
     const source = await session.fs.read(path, offset);
-    return sendFileJob(source, { label: `RETR ${path}`, ascii: session.transferType === "ascii" });
+    return sendFileJob(source, { label: `RETR ${path}`, path, ascii: session.transferType === "ascii" });
   });
 }
 
@@ -46,7 +46,7 @@ function store(verb: "STOR" | "APPE"): (session: Session, argument: string) => P
       : { kind: "truncate" };
     await session.startTransfer(async () => {
       const sink = await session.fs.write(path, mode);
-      return receiveFileJob(sink, { label: `${verb} ${path}`, ascii: session.transferType === "ascii" });
+      return receiveFileJob(sink, { label: `${verb} ${path}`, path, ascii: session.transferType === "ascii" });
     });
   };
 }
