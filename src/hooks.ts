@@ -21,7 +21,7 @@ import type { SocketAddress } from "./port.ts";
  * ```
  */
 export interface SessionInfo {
-  /** Unique within the process; the same for every event of one
+  /** Unique while the program runs; the same for every event of one
    * connection. */
   readonly id: number;
   /** The client's end of the control connection. */
@@ -41,6 +41,7 @@ export interface SessionInfo {
  * ```
  */
 export interface SessionEvent {
+  /** Who the event is about. */
   readonly session: SessionInfo;
 }
 
@@ -116,6 +117,7 @@ export interface CommandEvent extends SessionEvent {
  * ```
  */
 export interface ReplyEvent extends SessionEvent {
+  /** The reply code (`226`). */
   readonly code: number;
   /** The reply's text, one entry per line, without codes and line ends. */
   readonly lines: readonly string[];

@@ -126,7 +126,7 @@ interface RunningTransfer {
  * ```
  */
 export class Session {
-  /** Unique within the process, for hooks and logs. */
+  /** Unique while the program runs, for hooks and logs. */
   readonly id: number = ++lastSessionId;
   readonly context: SessionContext;
   readonly connection: Connection;
