@@ -6,6 +6,7 @@
 
 import { ALL_PERMISSIONS, type Authorizer, MemoryAuthorizer, READ_ONLY_PERMISSIONS } from "./authorizer.ts";
 import { createConsoleLogger } from "./logger.ts";
+import { type MasqueradeAddressMap, masqueradeLookup } from "./masquerade.ts";
 import type { HostProcess, Runtime } from "./port.ts";
 import { loadRuntime } from "./runtime/load.ts";
 import { DEFAULT_PORT, FtpServer } from "./server.ts";
@@ -22,6 +23,13 @@ Options:
   -u, --username NAME       require this user name (disables anonymous access)
   -P, --password PASS       the password for --username
   -n, --nat-address ADDR    public address announced in PASV replies (NAT)
+      --nat-map NET=ADDR,...
+                            PASV address per client network: NET a CIDR or
+                            "private", ADDR an IPv4 or "real" (private=real)
+      --permit-foreign-addresses
+                            allow data connections to or from other hosts (FXP)
+      --permit-privileged-ports
+                            allow PORT/EPRT to ports below 1024
   -r, --range FROM-TO       passive port range, e.g. 60000-60099
   -D, --debug               log every command and reply
   -v, --version             print the version and exit
@@ -43,6 +51,9 @@ export interface CliOptions {
   readonly username?: string;
   readonly password?: string;
   readonly natAddress?: string;
+  readonly natMap?: MasqueradeAddressMap;
+  readonly permitForeignAddresses: boolean;
+  readonly permitPrivilegedPorts: boolean;
   readonly range?: readonly [number, number];
   readonly debug: boolean;
   readonly version: boolean;
@@ -57,6 +68,9 @@ const FLAGS: Readonly<Record<string, { readonly name: string; readonly value: bo
   "-u": { name: "username", value: true },
   "-P": { name: "password", value: true },
   "-n": { name: "nat-address", value: true },
+  "--nat-map": { name: "nat-map", value: true },
+  "--permit-foreign-addresses": { name: "permit-foreign-addresses", value: false },
+  "--permit-privileged-ports": { name: "permit-privileged-ports", value: false },
   "-r": { name: "range", value: true },
   "-D": { name: "debug", value: false },
   "-v": { name: "version", value: false },
@@ -110,6 +124,9 @@ export function parseArgs(args: readonly string[]): CliOptions {
     if (range[0] < 1 || range[0] > range[1]) throw new Error(`--range "${rangeText}" is empty or starts at 0`);
   }
   const options: CliOptions = {
+    natMap: parseNatMap(text("nat-map")),
+    permitForeignAddresses: values.has("permit-foreign-addresses"),
+    permitPrivilegedPorts: values.has("permit-privileged-ports"),
     interface: text("interface"),
     port: parsePort(text("port") ?? String(DEFAULT_PORT), "--port"),
     directory: text("directory"),
@@ -126,6 +143,22 @@ export function parseArgs(args: readonly string[]): CliOptions {
     throw new Error("--username and --password go together");
   }
   return options;
+}
+
+function parseNatMap(text: string | undefined): MasqueradeAddressMap | undefined {
+  if (text === undefined) return undefined;
+  const map: Record<string, string | null> = {};
+  for (const item of text.split(",")) {
+    const match = /^([^=]+)=([^=]+)$/.exec(item.trim());
+    if (!match) throw new Error(`--nat-map entries look like NET=ADDR, got "${item}"`);
+    map[match[1]] = match[2] === "real" ? null : match[2];
+  }
+  try {
+    masqueradeLookup(undefined, map);
+  } catch (error) {
+    throw new Error(`--nat-map: ${(error as Error).message}`);
+  }
+  return map;
 }
 
 function authorizerFor(options: CliOptions): Authorizer {
@@ -190,6 +223,9 @@ export async function main(): Promise<void> {
     authorizer: authorizerFor(options),
     passivePorts: options.range,
     masqueradeAddress: options.natAddress,
+    masqueradeAddressMap: options.natMap,
+    permitForeignAddresses: options.permitForeignAddresses,
+    permitPrivilegedPorts: options.permitPrivilegedPorts,
     logger,
     runtime,
   });

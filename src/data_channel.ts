@@ -1,11 +1,12 @@
 /**
- * Data connections. A session prepares one {@link DataChannel} (PASV/EPSV
- * now; PORT/EPRT will add an active kind behind the same interface) and the
- * next transfer command takes it.
+ * Data connections. A session prepares one {@link DataChannel}, passive
+ * (PASV/EPSV: the server listens) or active (PORT/EPRT: the server
+ * connects), and the next transfer command takes it.
  *
  * @module
  */
 
+import { sameIp } from "./ip.ts";
 import type { Connection, Listener, Runtime } from "./port.ts";
 
 /** A prepared data connection, used by exactly one transfer.
@@ -53,8 +54,9 @@ export interface PassiveChannelOptions {
   readonly host: string;
   /** Inclusive port range to listen in; the system's choice when absent. */
   readonly portRange?: readonly [number, number];
-  /** Only this peer may connect (anti connection-stealing, RFC 2577). */
-  readonly clientAddress: string;
+  /** Only this peer may connect (anti connection-stealing, RFC 2577); any
+   * peer when absent (`permitForeignAddresses`). */
+  readonly clientAddress?: string;
   /** How long `connect()` waits for the peer. */
   readonly acceptTimeoutMs: number;
   /** Told about a refused connection from another address. */
@@ -99,7 +101,9 @@ export async function openPassiveChannel(options: PassiveChannelOptions): Promis
   let stopListening = () => {};
 
   const onConnection = (conn: Connection) => {
-    if (accepted || closed || conn.remoteAddress.address !== options.clientAddress) {
+    const foreign = options.clientAddress !== undefined &&
+      !sameIp(conn.remoteAddress.address, options.clientAddress);
+    if (accepted || closed || foreign) {
       if (!accepted && !closed) options.onForeignPeer(conn.remoteAddress.address);
       conn.close();
       return;
@@ -163,4 +167,84 @@ async function listenInRange(
     }
   }
   throw Object.assign(new Error(`no free passive port in ${from}-${to}`), { code: "EADDRINUSE" });
+}
+
+/** How to open an active data channel.
+ *
+ * @example
+ * ```ts
+ * import type { ActiveChannelOptions } from "./data_channel.ts";
+ * declare const runtime: import("./port.ts").Runtime;
+ * const options: ActiveChannelOptions = {
+ *   runtime,
+ *   host: "127.0.0.1",
+ *   port: 50123,
+ *   localAddress: "127.0.0.1",
+ *   connectTimeoutMs: 30_000,
+ * };
+ * ```
+ */
+export interface ActiveChannelOptions {
+  readonly runtime: Runtime;
+  /** The client's data address, as PORT/EPRT gave it (already checked). */
+  readonly host: string;
+  readonly port: number;
+  /** The control connection's local address, to connect from (RFC 959:
+   * the server's data port sits on the control connection's host). */
+  readonly localAddress?: string;
+  /** How long `connect()` may take. */
+  readonly connectTimeoutMs: number;
+}
+
+/**
+ * An active channel (PORT/EPRT). Nothing is connected until the transfer
+ * asks, after its 150 reply (RFC 959 §5.2), so a channel that is replaced or
+ * dropped never touches the network. The caller checks the target first.
+ *
+ * @example
+ * ```ts
+ * import { openActiveChannel, type ActiveChannelOptions } from "./data_channel.ts";
+ * declare const options: ActiveChannelOptions;
+ * const channel = openActiveChannel(options);
+ * const conn = await channel.connect();
+ * ```
+ */
+export function openActiveChannel(options: ActiveChannelOptions): DataChannel {
+  let closed = false;
+  let connection: Connection | null = null;
+  let attempt: Promise<Connection> | null = null;
+  let fail: ((error: Error) => void) | null = null;
+  const channel: DataChannel = {
+    connect() {
+      if (closed) return Promise.reject(new Error("data channel closed"));
+      attempt ??= new Promise<Connection>((resolve, reject) => {
+        const timer = setTimeout(() => channel.close(), options.connectTimeoutMs);
+        fail = (error) => {
+          clearTimeout(timer);
+          reject(error);
+        };
+        const { host, port, localAddress } = options;
+        options.runtime.connect({ host, port, localAddress }).then(
+          (conn) => {
+            clearTimeout(timer);
+            if (closed) {
+              conn.close();
+              return reject(new Error("data channel closed"));
+            }
+            connection = conn;
+            resolve(conn);
+          },
+          (error: Error) => fail?.(error),
+        );
+      });
+      return attempt;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      connection?.close();
+      fail?.(new Error("no data connection"));
+    },
+  };
+  return channel;
 }

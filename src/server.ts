@@ -11,6 +11,7 @@ import { builtinCommands } from "./commands/mod.ts";
 import type { FileSystem } from "./fs/file_system.ts";
 import { LocalFileSystem } from "./fs/local.ts";
 import type { ServerHooks } from "./hooks.ts";
+import { type MasqueradeAddressMap, masqueradeLookup } from "./masquerade.ts";
 import { createConsoleLogger, type Logger, type LogLevel } from "./logger.ts";
 import type { Connection, Listener, Runtime, SocketAddress } from "./port.ts";
 import { loadRuntime } from "./runtime/load.ts";
@@ -46,11 +47,23 @@ export interface FtpServerOptions {
   readonly authorizer?: Authorizer;
   /** Inclusive range for passive data ports; default any free port. */
   readonly passivePorts?: readonly [number, number];
-  /** Public address announced in PASV replies, for servers behind NAT. */
+  /** Public IPv4 address announced in PASV replies, for servers behind
+   * NAT. */
   readonly masqueradeAddress?: string;
+  /** Per-client-network exceptions to `masqueradeAddress`, e.g.
+   * `{ private: null }` to give LAN and loopback clients the real address.
+   * See {@link MasqueradeAddressMap}. */
+  readonly masqueradeAddressMap?: MasqueradeAddressMap;
+  /** Allow PORT/EPRT to, and passive data connections from, an address
+   * other than the client's (FXP; opens the bounce attack of RFC 2577);
+   * default false. */
+  readonly permitForeignAddresses?: boolean;
+  /** Allow PORT/EPRT to ports below 1024; default false. */
+  readonly permitPrivilegedPorts?: boolean;
   /** Text of the 220 greeting. */
   readonly banner?: string;
-  /** How long a PASV/EPSV port waits for the client; default 30 s. */
+  /** How long a PASV/EPSV port waits for the client, and a PORT/EPRT
+   * connection may take; default 30 s. */
   readonly passiveTimeoutMs?: number;
   /** Where logs go; default standard error at `logLevel`. */
   readonly logger?: Logger;
@@ -172,9 +185,11 @@ export class FtpServer {
       logger: options.logger ?? createConsoleLogger({ level: options.logLevel ?? "info" }),
       banner: options.banner ?? `tsftpd ${VERSION} ready.`,
       passivePorts: options.passivePorts,
-      masqueradeAddress: options.masqueradeAddress,
+      masqueradeAddressFor: masqueradeLookup(options.masqueradeAddress, options.masqueradeAddressMap),
       passiveTimeoutMs: options.passiveTimeoutMs ?? 30_000,
       hooks: options.hooks ?? {},
+      permitForeignAddresses: options.permitForeignAddresses ?? false,
+      permitPrivilegedPorts: options.permitPrivilegedPorts ?? false,
     };
   }
 

@@ -37,10 +37,16 @@ export interface SessionContext {
   readonly logger: Logger;
   readonly banner: string;
   readonly passivePorts?: readonly [number, number];
-  /** Address put in 227 replies instead of the real one (NAT). */
-  readonly masqueradeAddress?: string;
+  /** The address a 227 reply announces to a client (NAT); `undefined` for
+   * the control connection's real local address. */
+  readonly masqueradeAddressFor: (client: string) => string | undefined;
+  /** How long a data connection may take to come up, either way. */
   readonly passiveTimeoutMs: number;
   readonly hooks: ServerHooks;
+  /** Allow PORT/EPRT to, and passive connections from, other hosts (FXP). */
+  readonly permitForeignAddresses: boolean;
+  /** Allow PORT/EPRT to ports below 1024. */
+  readonly permitPrivilegedPorts: boolean;
 }
 
 /** A logged-in user as the session holds them.
@@ -307,7 +313,7 @@ export class Session {
     if (this.#transfer) throw new FtpError(Reply.FileUnavailableBusy, "Another transfer is in progress.");
     const fs = this.fs;
     const channel = this.#dataChannel;
-    if (!channel) throw new FtpError(Reply.CantOpenData, "Use PASV or EPSV first.");
+    if (!channel) throw new FtpError(Reply.CantOpenData, "Use PASV, EPSV, PORT or EPRT first.");
     this.#dataChannel = null;
     let job: TransferJob;
     try {

@@ -28,10 +28,11 @@ export interface FtpReply {
 /** How long a reply may take before the test fails instead of hanging. */
 const REPLY_TIMEOUT_MS = 10_000;
 
-/** Connects a TCP socket to 127.0.0.1 (optionally from a chosen local address). */
-export function connectTcp(port: number, localAddress?: string): Promise<Socket> {
+/** Connects a TCP socket to `host` (127.0.0.1 by default), optionally from
+ * a chosen local address. */
+export function connectTcp(port: number, localAddress?: string, host = "127.0.0.1"): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port, localAddress });
+    const socket = connect({ host, port, localAddress });
     socket.once("connect", () => {
       socket.off("error", reject);
       resolve(socket);
@@ -93,9 +94,10 @@ export class FtpClient {
     socket.on("error", () => {});
   }
 
-  /** Connects to the server on 127.0.0.1 and reads its greeting. */
-  static async connect(port: number): Promise<FtpClient> {
-    const client = new FtpClient(await connectTcp(port));
+  /** Connects to the server on `host` (127.0.0.1 by default) and reads its
+   * greeting. */
+  static async connect(port: number, host?: string): Promise<FtpClient> {
+    const client = new FtpClient(await connectTcp(port, undefined, host));
     client.greeting = await client.read();
     return client;
   }

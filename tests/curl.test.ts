@@ -245,3 +245,54 @@ test("curl: names with spaces and UTF-8 download, upload and list", async () => 
     assert.deepEqual(lines(text(names)).sort(), [name, uploaded].sort());
   });
 });
+
+test("curl: active mode (-P -) downloads over EPRT and, with --disable-eprt, uploads over PORT", async () => {
+  await withFixture(async (fixture, local) => {
+    const content = binaryContent(512 * 1024 + 9);
+    await writeFile(join(fixture.root, "active.bin"), content);
+    const down = await curl(["-P", "-", "-o", "-", ftpUrl(fixture, "/active.bin")]);
+    assertOk(down);
+    assert.ok(down.sent.some((line) => line.startsWith("EPRT |1|127.0.0.1|")), down.stderr);
+    assert.ok(!down.sent.includes("EPSV") && !down.sent.includes("PASV"), down.stderr);
+    assert.ok(Buffer.from(down.stdout).equals(content), "active download differs");
+
+    await writeFile(join(local, "up.bin"), content);
+    const up = await curl(["-P", "-", "--disable-eprt", "-T", join(local, "up.bin"), ftpUrl(fixture, "/up.bin")]);
+    assertOk(up);
+    assert.ok(up.sent.some((line) => line.startsWith("PORT 127,0,0,1,")), up.stderr);
+    assert.ok((await readFile(join(fixture.root, "up.bin"))).equals(content), "active upload differs");
+  });
+});
+
+test("curl: active mode towards another address is refused and nothing is stored", async () => {
+  await withFixture(async (fixture, local) => {
+    await writeFile(join(local, "bounce.txt"), "must not arrive\n");
+    // curl listens on 127.0.0.2 and announces it, while its control
+    // connection comes from 127.0.0.1: a foreign address to the server.
+    const result = await curl([
+      "-P", "127.0.0.2", "--disable-eprt", "-T", join(local, "bounce.txt"), ftpUrl(fixture, "/bounce.txt"),
+    ]);
+    assert.notEqual(result.code, 0, result.stderr);
+    assert.ok(result.sent.some((line) => line.startsWith("PORT 127,0,0,2,")), result.stderr);
+    assert.ok(result.received.some((line) => line.startsWith("501 ")), result.stderr);
+    assert.ok(!result.sent.some((line) => line.startsWith("STOR")), result.stderr);
+    assert.deepEqual(await readdir(fixture.root), []);
+  });
+});
+
+test("curl: ;type=a downloads and uploads in ASCII, LF on disk and CRLF on the wire", async () => {
+  await withFixture(async (fixture, local) => {
+    await writeFile(join(fixture.root, "text.txt"), "one\ntwo\n");
+    const down = await curl(["-o", "-", "-w", "|%{size_download}", `${ftpUrl(fixture, "/text.txt")};type=a`]);
+    assertOk(down);
+    assert.ok(down.sent.includes("TYPE A"), down.stderr);
+    // curl turns the wire's CRLF back into LF; the byte count shows the
+    // wire carried 10 bytes (CRLF) for the 8 stored (LF).
+    assert.equal(text(down), "one\ntwo\n|10");
+    // curl sends an ASCII upload with CRLF line ends (LF becomes CRLF).
+    await writeFile(join(local, "crlf.txt"), "three\nfour\n");
+    const up = await curl(["-T", join(local, "crlf.txt"), `${ftpUrl(fixture, "/crlf.txt")};type=a`]);
+    assertOk(up);
+    assert.equal(await readFile(join(fixture.root, "crlf.txt"), "utf8"), "three\nfour\n");
+  });
+});

@@ -5,6 +5,7 @@
  */
 
 import type { CommandSpec } from "../command.ts";
+import { activeCommands } from "./active.ts";
 import { fileCommands } from "./files.ts";
 import { infoCommands } from "./info.ts";
 import { listingCommands } from "./listing.ts";
@@ -28,6 +29,7 @@ export const builtinCommands: readonly CommandSpec[] = [
   ...navigationCommands,
   ...parameterCommands,
   ...passiveCommands,
+  ...activeCommands,
   ...listingCommands,
   ...transferCommands,
   ...fileCommands,

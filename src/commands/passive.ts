@@ -18,7 +18,7 @@ async function listen(session: Session): Promise<number> {
       runtime: context.runtime,
       host: session.localAddress.address,
       portRange: context.passivePorts,
-      clientAddress: session.remoteAddress.address,
+      clientAddress: context.permitForeignAddresses ? undefined : session.remoteAddress.address,
       acceptTimeoutMs: context.passiveTimeoutMs,
       onForeignPeer: (address) => session.log("warn", `Refused data connection from foreign address ${address}.`),
     });
@@ -32,7 +32,8 @@ async function listen(session: Session): Promise<number> {
 
 async function pasv(session: Session): Promise<void> {
   if (session.epsvAll) throw new FtpError(Reply.ArgumentSyntaxError, "PASV not allowed after EPSV ALL.");
-  const address = session.context.masqueradeAddress ?? session.localAddress.address;
+  const address = session.context.masqueradeAddressFor(session.remoteAddress.address) ??
+    session.localAddress.address;
   if (session.localAddress.family !== "IPv4" || !/^\d+\.\d+\.\d+\.\d+$/.test(address)) {
     throw new FtpError(Reply.CantOpenData, "PASV needs IPv4; use EPSV.");
   }
