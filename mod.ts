@@ -60,6 +60,7 @@ export type {
   SocketAddress,
   WriteMode,
 } from "./src/port.ts";
+export type { MasqueradeAddressMap } from "./src/masquerade.ts";
 export { LocalFileSystem, type LocalFileSystemOptions } from "./src/fs/local.ts";
 export { MemoryFileSystem, type MemoryFileSystemOptions } from "./src/fs/memory.ts";
 export {

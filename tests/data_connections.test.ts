@@ -242,7 +242,7 @@ test("a foreign passive peer is refused, its bytes never reach the file, the cli
 });
 
 test("PASV announces the masquerade address, except to clients the map sends to the real one", async () => {
-  const cases = [
+  const cases: { options: Partial<FtpServerOptions>; expected: string }[] = [
     { options: { masqueradeAddress: "203.0.113.7" }, expected: "203,0,113,7" },
     { options: { masqueradeAddress: "203.0.113.7", masqueradeAddressMap: { private: null } }, expected: "127,0,0,1" },
     {
