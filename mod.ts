@@ -37,7 +37,12 @@ export {
   type Permission,
   READ_ONLY_PERMISSIONS,
   type UserAccount,
+  type UsersFileOptions,
 } from "./src/authorizer.ts";
+export { type CommandSession, type CustomCommand } from "./src/command.ts";
+export { FtpError } from "./src/errors.ts";
+export { hashPassword, type HashPasswordOptions, verifyPassword } from "./src/password.ts";
+export { type PermissionOverride, permissionsAt, type PermissionSource } from "./src/permissions.ts";
 export {
   type FileStat,
   type FileSystem,

@@ -5,7 +5,10 @@
  */
 
 import type { FileSystem } from "./fs/file_system.ts";
-import type { SocketAddress } from "./port.ts";
+import { isPasswordHash, verifyPassword } from "./password.ts";
+import type { PermissionOverride } from "./permissions.ts";
+import type { Runtime, SocketAddress } from "./port.ts";
+import { readUsersFile } from "./users_file.ts";
 
 /**
  * One permission letter, as pyftpdlib spells them:
@@ -88,9 +91,15 @@ export interface UserAccount {
   readonly username: string;
   /** Permission letters, any subset of `elradfmwMT`. */
   readonly permissions: string;
-  /** The user's storage, rooted at their home. When absent the server's
-   * default storage (`root` or `fs` option) is used. */
+  /** Other letters for some folders (pyftpdlib's `override_perm`); the
+   * deepest folder that covers a path wins. */
+  readonly permissionOverrides?: readonly PermissionOverride[];
+  /** The user's storage, rooted at their home. */
   readonly fs?: FileSystem;
+  /** A real folder served as the user's root, when `fs` is not given.
+   * Without either, the server's default storage (`root` or `fs` option)
+   * is used. */
+  readonly home?: string;
   /** Text of the 230 reply. */
   readonly loginMessage?: string;
   /** Text of the 221 reply. */
@@ -121,45 +130,47 @@ export interface Authorizer {
   authenticate(request: LoginRequest): Promise<UserAccount | null>;
 }
 
-/** A user of a {@link MemoryAuthorizer}.
+/** Anonymous access settings of a {@link MemoryAuthorizer}, and what its
+ * users have besides a password.
  *
  * @example
  * ```ts
- * import type { MemoryUser } from "./authorizer.ts";
- * const user: MemoryUser = { password: "secret", permissions: "elradfmwMT" };
+ * import type { AnonymousAccess } from "./authorizer.ts";
+ * const anonymous: AnonymousAccess = { permissions: "elr", home: "/srv/ftp/pub" };
  * ```
  */
-export interface MemoryUser {
-  /** The password in plain text, compared in constant time. */
-  readonly password: string;
-  /** Permission letters; default `elr`. */
+export interface AnonymousAccess {
+  /** Permission letters; default read-only `elr`. */
   readonly permissions?: string;
-  /** Storage for this user; default the server's. */
+  /** Other letters for some folders; see {@link UserAccount}. */
+  readonly permissionOverrides?: readonly PermissionOverride[];
+  /** Storage for this user; default `home`, else the server's. */
   readonly fs?: FileSystem;
+  /** A real folder served as this user's root; default the server's. */
+  readonly home?: string;
   /** Text of the 230 reply; default `Login successful.` */
   readonly loginMessage?: string;
   /** Text of the 221 reply; default `Goodbye.` */
   readonly quitMessage?: string;
 }
 
-/** Anonymous access settings of a {@link MemoryAuthorizer}.
+/** A user of a {@link MemoryAuthorizer}: a password hash made by
+ * {@link hashPassword} (`passwordHash`), or, when asked for explicitly, the
+ * password in plain text (`password`).
  *
  * @example
  * ```ts
- * import type { AnonymousAccess } from "./authorizer.ts";
- * const anonymous: AnonymousAccess = { permissions: "elr" };
+ * import { hashPassword, type MemoryUser } from "../mod.ts";
+ * const hashed: MemoryUser = { passwordHash: await hashPassword("secret"), permissions: "elradfmwMT" };
+ * const plain: MemoryUser = { password: "secret", home: "/srv/ftp/bob" };
  * ```
  */
-export interface AnonymousAccess {
-  /** Permission letters; default read-only `elr`. */
-  readonly permissions?: string;
-  /** Storage for anonymous users; default the server's. */
-  readonly fs?: FileSystem;
-  /** Text of the 230 reply; default `Login successful.` */
-  readonly loginMessage?: string;
-  /** Text of the 221 reply; default `Goodbye.` */
-  readonly quitMessage?: string;
-}
+export type MemoryUser =
+  & AnonymousAccess
+  & (
+    | { /** A `$pbkdf2-sha256$` hash. */ readonly passwordHash: string; readonly password?: never }
+    | { /** The password in plain text, compared in constant time. */ readonly password: string; readonly passwordHash?: never }
+  );
 
 /** Options of a {@link MemoryAuthorizer}.
  *
@@ -180,11 +191,26 @@ export interface MemoryAuthorizerOptions {
   readonly anonymous?: boolean | AnonymousAccess;
 }
 
+/** Options of {@link MemoryAuthorizer.fromFile}.
+ *
+ * @example
+ * ```ts
+ * import type { UsersFileOptions } from "./authorizer.ts";
+ * const options: UsersFileOptions = { allowPlainTextPasswords: false };
+ * ```
+ */
+export interface UsersFileOptions {
+  /** Accept `password` (plain text) entries; default only `passwordHash`. */
+  readonly allowPlainTextPasswords?: boolean;
+  /** The runtime whose file port reads the file; default the detected one. */
+  readonly runtime?: Runtime;
+}
+
 const ANONYMOUS_NAMES = new Set(["anonymous", "ftp"]);
 
 /**
- * Users kept in memory, with plain-text passwords, plus optional anonymous
- * access, as pyftpdlib's `DummyAuthorizer`.
+ * Users kept in memory, with hashed (or plain-text) passwords, plus
+ * optional anonymous access, as pyftpdlib's `DummyAuthorizer`.
  *
  * @example
  * ```ts
@@ -198,33 +224,84 @@ const ANONYMOUS_NAMES = new Set(["anonymous", "ftp"]);
 export class MemoryAuthorizer implements Authorizer {
   readonly #users = new Map<string, MemoryUser>();
   readonly #anonymous: AnonymousAccess | null;
+  /** Checked for unknown names, so that they take as long as known ones. */
+  #decoyHash: string | null = null;
 
   /** Throws a `TypeError` when a user's permissions hold an unknown
-   * letter. */
+   * letter or its password is missing or malformed. */
   constructor(options: MemoryAuthorizerOptions = {}) {
     for (const [name, user] of Object.entries(options.users ?? {})) this.addUser(name, user);
     const anonymous = options.anonymous ?? false;
     this.#anonymous = anonymous === false ? null : anonymous === true ? {} : anonymous;
-    validatePermissions(this.#anonymous?.permissions ?? "");
+    validateAccess(this.#anonymous ?? {});
   }
 
-  /** Adds or replaces a user. */
+  /**
+   * Reads users from a JSON file, through the runtime's file access:
+   *
+   * ```json
+   * {
+   *   "users": {
+   *     "alice": {
+   *       "passwordHash": "$pbkdf2-sha256$i=600000$...",
+   *       "permissions": "elradfmwMT",
+   *       "home": "alice",
+   *       "permissionOverrides": [{ "path": "/pub", "permissions": "elr", "recursive": true }],
+   *       "loginMessage": "Welcome, Alice."
+   *     }
+   *   },
+   *   "anonymous": { "permissions": "elr", "home": "/srv/ftp/pub" }
+   * }
+   * ```
+   *
+   * A relative `home` is relative to the file's folder. Plain-text
+   * `password` entries are refused unless `allowPlainTextPasswords`. Rejects
+   * with an `Error` naming the file and the bad field.
+   *
+   * @example
+   * ```ts
+   * import { MemoryAuthorizer } from "../mod.ts";
+   * const authorizer = await MemoryAuthorizer.fromFile("/etc/tsftpd/users.json");
+   * ```
+   */
+  static async fromFile(path: string, options: UsersFileOptions = {}): Promise<MemoryAuthorizer> {
+    const users = await readUsersFile(path, options);
+    try {
+      return new MemoryAuthorizer(users);
+    } catch (error) {
+      throw new Error(`users file ${path}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Adds or replaces a user; throws a `TypeError` as the constructor. */
   addUser(username: string, user: MemoryUser): void {
-    validatePermissions(user.permissions ?? READ_ONLY_PERMISSIONS);
+    validateAccess(user);
+    if (typeof user.passwordHash === "string") {
+      if (!isPasswordHash(user.passwordHash)) throw new TypeError(`user "${username}": passwordHash is not a $pbkdf2-sha256$ hash`);
+      this.#decoyHash ??= user.passwordHash;
+    } else if (typeof user.password !== "string") {
+      throw new TypeError(`user "${username}" needs a passwordHash (or a plain-text password)`);
+    }
     this.#users.set(username, user);
   }
 
   /** While anonymous access is on, `anonymous` and `ftp` (any case) get in
    * with any password, even if a user of that name exists; everyone else
    * needs their exact password. */
-  authenticate(request: LoginRequest): Promise<UserAccount | null> {
+  async authenticate(request: LoginRequest): Promise<UserAccount | null> {
     const anonymous = this.#anonymous;
     if (anonymous && ANONYMOUS_NAMES.has(request.username.toLowerCase())) {
-      return Promise.resolve(account(request.username, anonymous));
+      return account(request.username, anonymous);
     }
     const user = this.#users.get(request.username);
-    if (!user || !timingSafeEqual(user.password, request.password)) return Promise.resolve(null);
-    return Promise.resolve(account(request.username, user));
+    if (!user) {
+      if (this.#decoyHash !== null) await verifyPassword(this.#decoyHash, request.password);
+      return null;
+    }
+    const valid = typeof user.passwordHash === "string"
+      ? await verifyPassword(user.passwordHash, request.password)
+      : timingSafeEqual(user.password, request.password);
+    return valid ? account(request.username, user) : null;
   }
 }
 
@@ -232,10 +309,22 @@ function account(username: string, access: AnonymousAccess): UserAccount {
   return {
     username,
     permissions: access.permissions ?? READ_ONLY_PERMISSIONS,
+    permissionOverrides: access.permissionOverrides,
     fs: access.fs,
+    home: access.home,
     loginMessage: access.loginMessage,
     quitMessage: access.quitMessage,
   };
+}
+
+function validateAccess(access: AnonymousAccess): void {
+  validatePermissions(access.permissions ?? READ_ONLY_PERMISSIONS);
+  for (const override of access.permissionOverrides ?? []) {
+    if (typeof override.path !== "string" || !override.path.startsWith("/")) {
+      throw new TypeError(`permission override path must be absolute (start with /), got ${JSON.stringify(override.path)}`);
+    }
+    validatePermissions(override.permissions);
+  }
 }
 
 /**

@@ -17,7 +17,9 @@ import { Reply } from "./reply.ts";
  * ```
  */
 export class FtpError extends Error {
+  /** The reply code, 4xx or 5xx. */
   readonly code: number;
+  /** `message` is the reply's text; keep client input out of it. */
   constructor(code: number, message: string) {
     super(message);
     this.name = "FtpError";

@@ -6,8 +6,9 @@
  */
 
 import { type Authorizer, MemoryAuthorizer } from "./authorizer.ts";
-import { commandTable } from "./command.ts";
+import { commandTable, type CustomCommand, customCommandSpec } from "./command.ts";
 import { builtinCommands } from "./commands/mod.ts";
+import { builtinSiteCommands } from "./commands/site.ts";
 import type { FileSystem } from "./fs/file_system.ts";
 import { LocalFileSystem } from "./fs/local.ts";
 import type { ServerHooks } from "./hooks.ts";
@@ -69,6 +70,11 @@ export interface FtpServerOptions {
   readonly logger?: Logger;
   /** Level of the default logger; default `info`. */
   readonly logLevel?: LogLevel;
+  /** Extra commands (new verbs), or replacements for built-in ones. They
+   * appear in HELP, and in FEAT with their `features`. */
+  readonly commands?: readonly CustomCommand[];
+  /** Extra SITE subcommands (`SITE <verb> ...`), listed by SITE HELP. */
+  readonly siteCommands?: readonly CustomCommand[];
   /** Functions called on connections, logins, transfers, commands and
    * replies; see {@link ServerHooks}. */
   readonly hooks?: ServerHooks;
@@ -181,7 +187,8 @@ export class FtpServer {
       runtime,
       authorizer: options.authorizer ?? new MemoryAuthorizer({ anonymous: true }),
       defaultFs,
-      commands: commandTable(builtinCommands),
+      commands: commandTable([...builtinCommands, ...(options.commands ?? []).map(customCommandSpec)]),
+      siteCommands: commandTable([...builtinSiteCommands, ...(options.siteCommands ?? []).map(customCommandSpec)]),
       logger: options.logger ?? createConsoleLogger({ level: options.logLevel ?? "info" }),
       banner: options.banner ?? `tsftpd ${VERSION} ready.`,
       passivePorts: options.passivePorts,

@@ -6,7 +6,7 @@
  */
 
 import type { Authorizer, Permission, UserAccount } from "./authorizer.ts";
-import type { CommandSpec } from "./command.ts";
+import { type CommandSpec, runCommand } from "./command.ts";
 import type { DataChannel } from "./data_channel.ts";
 import { FtpError, replyForError } from "./errors.ts";
 import type { FileSystem } from "./fs/file_system.ts";
@@ -15,6 +15,7 @@ import { LineReader, parseCommand } from "./line_reader.ts";
 import { MLSX_FACTS, type MlsxFact } from "./listing.ts";
 import type { LogLevel, Logger } from "./logger.ts";
 import { resolvePath } from "./path.ts";
+import { permissionsAt } from "./permissions.ts";
 import type { Connection, Runtime, SocketAddress } from "./port.ts";
 import { encodeReply, Reply } from "./reply.ts";
 
@@ -34,6 +35,8 @@ export interface SessionContext {
   /** Storage for accounts that bring none. */
   readonly defaultFs?: FileSystem;
   readonly commands: ReadonlyMap<string, CommandSpec>;
+  /** SITE's subcommands, by name. */
+  readonly siteCommands: ReadonlyMap<string, CommandSpec>;
   readonly logger: Logger;
   readonly banner: string;
   readonly passivePorts?: readonly [number, number];
@@ -268,9 +271,15 @@ export class Session {
     return this.user.fs;
   }
 
-  /** Whether the logged-in user holds `permission`. */
-  can(permission: Permission): boolean {
-    return this.user?.account.permissions.includes(permission) ?? false;
+  /** Whether the logged-in user holds `permission` on virtual path `path`
+   * (default the working folder), folder overrides included. */
+  can(permission: Permission, path: string = this.cwd): boolean {
+    return this.permissionsAt(path).includes(permission);
+  }
+
+  /** The logged-in user's permission letters on virtual path `path`. */
+  permissionsAt(path: string): string {
+    return this.user ? permissionsAt(this.user.account, path) : "";
   }
 
   /**
@@ -425,19 +434,7 @@ export class Session {
     }
     if (spec.verb !== "RNTO") this.renameFrom = null;
     try {
-      if (spec.login && !this.user) {
-        throw new FtpError(Reply.NotLoggedIn, "Log in with USER and PASS first.");
-      }
-      if (spec.argument === "none" && argument.trim() !== "") {
-        throw new FtpError(Reply.ArgumentSyntaxError, `${spec.verb} takes no argument.`);
-      }
-      if (spec.argument === "required" && argument.trim() === "") {
-        throw new FtpError(Reply.ArgumentSyntaxError, `${spec.verb} needs an argument.`);
-      }
-      if (spec.permission && !this.can(spec.permission)) {
-        throw new FtpError(Reply.FileUnavailable, "Permission denied.");
-      }
-      await spec.handle(this, spec.argument === "none" ? "" : argument);
+      await runCommand(this, spec, argument);
     } catch (error) {
       const reply = replyForError(error);
       if (reply.unexpected) this.log("error", `${spec.verb} failed: ${(error as Error)?.stack ?? error}`);

@@ -10,7 +10,7 @@ import { FtpError } from "../errors.ts";
 import { MLSX_FACTS, type MlsxFact } from "../listing.ts";
 import { Reply } from "../reply.ts";
 import type { Session } from "../session.ts";
-import { listLines } from "./listing.ts";
+import { listLines, stripLsFlags } from "./listing.ts";
 
 function uniqueSpecs(session: Session): CommandSpec[] {
   return [...new Set(session.context.commands.values())];
@@ -84,7 +84,7 @@ async function stat(session: Session, argument: string): Promise<void> {
     return await session.reply(Reply.SystemStatus, ["FTP server status:", ...statusLines(session), "End of status."]);
   }
   if (!session.user) throw new FtpError(Reply.NotLoggedIn, "Log in with USER and PASS first.");
-  if (!session.can("l")) throw new FtpError(Reply.FileUnavailable, "Permission denied.");
+  if (!session.can("l", session.resolve(stripLsFlags(argument)))) throw new FtpError(Reply.FileUnavailable, "Permission denied.");
   const { lines } = await listLines(session, argument);
   await session.reply(Reply.FileStatus, ["Status follows:", ...lines, "End of status."]);
 }

@@ -17,7 +17,16 @@ const encoder = new TextEncoder();
 /** `ls` flags clients send with LIST (`-a`, `-la`, ...); they are not names. */
 const LS_FLAGS = /^-[aAlLRrtdhF1]+$/;
 
-function stripLsFlags(argument: string): string {
+/**
+ * The argument of LIST, NLST or STAT without leading `ls` flags.
+ *
+ * @example
+ * ```ts
+ * import { stripLsFlags } from "./listing.ts";
+ * stripLsFlags("-la docs"); // "docs"
+ * ```
+ */
+export function stripLsFlags(argument: string): string {
   const words = argument.split(" ");
   while (words.length > 0 && LS_FLAGS.test(words[0])) words.shift();
   return words.join(" ");
@@ -80,8 +89,12 @@ async function mlsd(session: Session, argument: string): Promise<void> {
   await session.startTransfer(async () => {
     const { path, isDirectory, entries } = await entriesAt(session, argument);
     if (!isDirectory) throw new FtpError(Reply.FileUnavailable, "Not a directory.");
-    const options = { facts: session.mlstFacts, permissions: session.user?.account.permissions ?? "" };
-    const lines = entries.map((entry) => formatMlsxLine(entry.name, entry.stat, options));
+    const lines = entries.map((entry) =>
+      formatMlsxLine(entry.name, entry.stat, {
+        facts: session.mlstFacts,
+        permissions: session.permissionsAt(`${path === "/" ? "" : path}/${entry.name}`),
+      })
+    );
     return sendBytesJob(`MLSD ${path}`, linesToBytes(lines));
   });
 }
@@ -89,7 +102,7 @@ async function mlsd(session: Session, argument: string): Promise<void> {
 async function mlst(session: Session, argument: string): Promise<void> {
   const path = session.resolve(argument);
   const stat = await session.fs.stat(path);
-  const options = { facts: session.mlstFacts, permissions: session.user?.account.permissions ?? "" };
+  const options = { facts: session.mlstFacts, permissions: session.permissionsAt(path) };
   // TVFS: the pathname in the fact line is the full virtual path.
   await session.reply(Reply.FileActionOk, [`Listing ${path}`, formatMlsxLine(path, stat, options), "End."]);
 }
@@ -108,8 +121,8 @@ function mlstFeature(session: Session): readonly string[] {
  * ```
  */
 export const listingCommands: readonly CommandSpec[] = [
-  { verb: "LIST", login: true, argument: "optional", permission: "l", syntax: "LIST [<path>] (long listing)", handle: list },
-  { verb: "NLST", login: true, argument: "optional", permission: "l", syntax: "NLST [<path>] (name listing)", handle: nlst },
+  { verb: "LIST", login: true, argument: "optional", permission: "l", path: stripLsFlags, syntax: "LIST [<path>] (long listing)", handle: list },
+  { verb: "NLST", login: true, argument: "optional", permission: "l", path: stripLsFlags, syntax: "NLST [<path>] (name listing)", handle: nlst },
   {
     verb: "MLSD",
     login: true,

@@ -6,6 +6,7 @@
 
 import type { CommandSpec } from "../command.ts";
 import { FtpError } from "../errors.ts";
+import { LocalFileSystem } from "../fs/local.ts";
 import { Reply } from "../reply.ts";
 import type { Session } from "../session.ts";
 
@@ -51,7 +52,9 @@ async function pass(session: Session, password: string): Promise<void> {
     password,
     remoteAddress: session.remoteAddress,
   });
-  const fs = account?.fs ?? session.context.defaultFs;
+  const home = account?.home;
+  const fs = account?.fs ??
+    (home !== undefined ? new LocalFileSystem(home, { runtime: session.context.runtime }) : session.context.defaultFs);
   if (!account || !fs) {
     if (account) session.log("error", `USER '${username}' has no file system and no default is set.`);
     session.log("info", `USER '${username}' failed login.`);

@@ -13,6 +13,7 @@ import { loginCommands } from "./login.ts";
 import { navigationCommands } from "./navigation.ts";
 import { parameterCommands } from "./parameters.ts";
 import { passiveCommands } from "./passive.ts";
+import { siteCommands } from "./site.ts";
 import { transferCommands } from "./transfer.ts";
 
 /** The commands tsftpd implements.
@@ -33,4 +34,5 @@ export const builtinCommands: readonly CommandSpec[] = [
   ...listingCommands,
   ...transferCommands,
   ...fileCommands,
+  ...siteCommands,
 ];
