@@ -131,7 +131,7 @@ test("MemoryAuthorizer: hashed passwords log in over the wire; a user needs a ha
   });
 });
 
-async function writeUsersFile(folder: string, content: unknown): Promise<string> {
+function writeUsersFile(folder: string, content: unknown): string {
   const path = join(folder, "users.json");
   writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
   return path;
@@ -143,7 +143,7 @@ test("MemoryAuthorizer.fromFile: users with hashes, relative homes and overrides
     mkdirSync(join(folder, "homes", "alice", "ro"), { recursive: true });
     mkdirSync(join(folder, "public"));
     writeFileSync(join(folder, "public", "readme.txt"), "public");
-    const path = await writeUsersFile(folder, {
+    const path = writeUsersFile(folder, {
       users: {
         alice: {
           passwordHash: await hashPassword("alice pw", { iterations: ITERATIONS }),
@@ -182,7 +182,7 @@ test("MemoryAuthorizer.fromFile: users with hashes, relative homes and overrides
 test("MemoryAuthorizer.fromFile: plain-text passwords only when allowed; bad files are clear errors", async () => {
   const folder = tempFolder();
   try {
-    const plain = await writeUsersFile(folder, { users: { bob: { password: "pw" } } });
+    const plain = writeUsersFile(folder, { users: { bob: { password: "pw" } } });
     await assert.rejects(MemoryAuthorizer.fromFile(plain), /users\.bob: plain-text "password" refused/);
     const allowed: Authorizer = await MemoryAuthorizer.fromFile(plain, { allowPlainTextPasswords: true });
     assert.ok(allowed);
@@ -197,7 +197,7 @@ test("MemoryAuthorizer.fromFile: plain-text passwords only when allowed; bad fil
       [{ anonymous: "yes" }, /"anonymous" must be true, false or an object/],
     ];
     for (const [content, expected] of cases) {
-      const path = await writeUsersFile(folder, content);
+      const path = writeUsersFile(folder, content);
       await assert.rejects(MemoryAuthorizer.fromFile(path, { allowPlainTextPasswords: true }), expected);
     }
     await assert.rejects(MemoryAuthorizer.fromFile(join(folder, "missing.json")), /users file .*missing\.json/);
