@@ -90,6 +90,10 @@ export type {
   SessionInfo,
 } from "./src/hooks.ts";
 export { VERSION } from "./src/version.ts";
+export type { SecurityOptions } from "./src/security.ts";
+export { type BanKey, type BanPolicy, type BanRecord, type BanStore, MemoryBanStore } from "./src/ban.ts";
+export type { RateLimits, ThrottleOptions } from "./src/throttle.ts";
+export { type QuotaLimits, type QuotaOptions, type Usage, type UsageSource, walkUsage } from "./src/quota.ts";
 
 if (isMainModule(import.meta)) {
   const { main } = await import("./src/cli.ts");

@@ -5,10 +5,12 @@
  */
 
 import { ALL_PERMISSIONS, type Authorizer, MemoryAuthorizer, READ_ONLY_PERMISSIONS } from "./authorizer.ts";
+import { SECURITY_FLAGS, securityOptions, securityUsage } from "./cli_security.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { type MasqueradeAddressMap, masqueradeLookup } from "./masquerade.ts";
 import type { HostProcess, Runtime } from "./port.ts";
 import { loadRuntime } from "./runtime/load.ts";
+import type { SecurityOptions } from "./security.ts";
 import { DEFAULT_PORT, FtpServer } from "./server.ts";
 import { VERSION } from "./version.ts";
 
@@ -33,7 +35,10 @@ Options:
   -r, --range FROM-TO       passive port range, e.g. 60000-60099
   -D, --debug               log every command and reply
   -v, --version             print the version and exit
-  -h, --help                print this help and exit`;
+  -h, --help                print this help and exit
+
+Limits and timeouts (see README, "Security"):
+${securityUsage()}`;
 
 /** What the command line asked for.
  *
@@ -58,6 +63,8 @@ export interface CliOptions {
   readonly debug: boolean;
   readonly version: boolean;
   readonly help: boolean;
+  /** Limits, failed-login policy, timeouts, throttling, quotas. */
+  readonly security: SecurityOptions;
 }
 
 const FLAGS: Readonly<Record<string, { readonly name: string; readonly value: boolean }>> = {
@@ -76,7 +83,10 @@ const FLAGS: Readonly<Record<string, { readonly name: string; readonly value: bo
   "-v": { name: "version", value: false },
   "-h": { name: "help", value: false },
 };
-const BY_LONG_NAME = new Map(Object.values(FLAGS).map((flag) => [`--${flag.name}`, flag]));
+const BY_LONG_NAME = new Map<string, { readonly name: string; readonly value: boolean }>([
+  ...Object.values(FLAGS).map((flag) => [`--${flag.name}`, flag] as const),
+  ...Object.keys(SECURITY_FLAGS).map((name) => [`--${name}`, { name, value: true }] as const),
+]);
 
 function parsePort(text: string, what: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
@@ -138,6 +148,7 @@ export function parseArgs(args: readonly string[]): CliOptions {
     debug: values.has("debug"),
     version: values.has("version"),
     help: values.has("help"),
+    security: securityOptions(values),
   };
   if ((options.username === undefined) !== (options.password === undefined)) {
     throw new Error("--username and --password go together");
@@ -226,6 +237,7 @@ export async function main(): Promise<void> {
     masqueradeAddressMap: options.natMap,
     permitForeignAddresses: options.permitForeignAddresses,
     permitPrivilegedPorts: options.permitPrivilegedPorts,
+    ...options.security,
     logger,
     runtime,
   });

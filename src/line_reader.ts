@@ -26,11 +26,25 @@ export type LineEvent =
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** Telnet "interpret as command" (RFC 854), and the bytes after it that
+ * matter here: option negotiation takes one more byte, subnegotiation runs
+ * to IAC SE. */
+const IAC = 0xff;
+const SE = 240;
+const SB = 250;
+const WILL = 251;
+const DONT = 254;
+
+/** Where the Telnet filter is inside a command sequence. */
+type TelnetState = "data" | "iac" | "option" | "subnegotiation" | "subnegotiation-iac";
 
 /**
  * Incremental splitter: feed it chunks as they arrive, take whole lines out.
  * Lines end at LF; one CR before the LF is dropped (clients sending bare LF
- * are tolerated, as every popular server does).
+ * are tolerated, as every popular server does). Telnet commands (RFC 959
+ * §4.1.3: clients send IAC IP, IAC DM before ABOR) are removed, even when
+ * split across chunks; IAC IAC stands for one 0xFF byte, and IAC before a
+ * byte that is no Telnet command is kept as data.
  *
  * @example
  * ```ts
@@ -47,10 +61,13 @@ export class LineReader {
   #pendingLength = 0;
   /** Set after an overlong line was reported, until its end is seen. */
   #skipping = false;
+  #telnet: TelnetState = "data";
 
   /** Consumes `chunk` (which need not outlive this call) and returns the
    * events it completes, in order. */
   push(chunk: Uint8Array): LineEvent[] {
+    // The common case, no Telnet byte at all, costs one scan and no copy.
+    if (this.#telnet !== "data" || chunk.indexOf(IAC) !== -1) chunk = this.#stripTelnet(chunk);
     const events: LineEvent[] = [];
     let start = 0;
     while (start < chunk.length) {
@@ -63,6 +80,35 @@ export class LineReader {
       start = end + 1;
     }
     return events;
+  }
+
+  #stripTelnet(chunk: Uint8Array): Uint8Array {
+    const out = new Uint8Array(chunk.length);
+    let length = 0;
+    let state = this.#telnet;
+    for (const byte of chunk) {
+      if (state === "data") {
+        if (byte === IAC) state = "iac";
+        else out[length++] = byte;
+      } else if (state === "iac") {
+        if (byte < SE) {
+          // Not a Telnet command: both bytes are data (and likely bad UTF-8).
+          out[length++] = IAC;
+          out[length++] = byte;
+        } else if (byte === IAC) {
+          out[length++] = byte;
+        }
+        state = byte >= WILL && byte <= DONT ? "option" : byte === SB ? "subnegotiation" : "data";
+      } else if (state === "option") {
+        state = "data";
+      } else if (state === "subnegotiation") {
+        if (byte === IAC) state = "subnegotiation-iac";
+      } else {
+        state = byte === SE ? "data" : "subnegotiation";
+      }
+    }
+    this.#telnet = state;
+    return out.subarray(0, length);
   }
 
   #append(bytes: Uint8Array, events: LineEvent[]): void {

@@ -240,6 +240,10 @@ export interface FileSink {
   write(data: Uint8Array): Promise<void>;
   /** Flushes and releases the file handle. Idempotent. */
   close(): Promise<void>;
+  /** Optional: gives up a failed upload instead of keeping it (an atomic
+   * upload removes its temporary file and leaves the target untouched).
+   * Releases the handle; does nothing after `close()`. Idempotent. */
+  abort?(): Promise<void>;
 }
 
 /** How {@link FilePort.openWrite} positions the first byte.

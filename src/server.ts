@@ -16,11 +16,14 @@ import { type MasqueradeAddressMap, masqueradeLookup } from "./masquerade.ts";
 import { createConsoleLogger, type Logger, type LogLevel } from "./logger.ts";
 import type { Connection, Listener, Runtime, SocketAddress } from "./port.ts";
 import { loadRuntime } from "./runtime/load.ts";
-import { Reply } from "./reply.ts";
+import { encodeReply, Reply } from "./reply.ts";
+import { Security, type SecurityOptions } from "./security.ts";
 import { Session, type SessionContext } from "./session.ts";
+import { expel } from "./session_guard.ts";
 import { VERSION } from "./version.ts";
 
-/** Options of {@link FtpServer}.
+/** Options of {@link FtpServer}; the limits, timeouts, bans, throttling and
+ * quotas are the {@link SecurityOptions}.
  *
  * @example
  * ```ts
@@ -33,7 +36,7 @@ import { VERSION } from "./version.ts";
  * };
  * ```
  */
-export interface FtpServerOptions {
+export interface FtpServerOptions extends SecurityOptions {
   /** Address to listen on; default all interfaces (`::`, or `0.0.0.0`
    * where IPv6 is unavailable). */
   readonly host?: string;
@@ -197,12 +200,36 @@ export class FtpServer {
       hooks: options.hooks ?? {},
       permitForeignAddresses: options.permitForeignAddresses ?? false,
       permitPrivilegedPorts: options.permitPrivilegedPorts ?? false,
+      security: new Security(options),
     };
   }
 
   #serve(context: SessionContext, conn: Connection): void {
+    const { security } = context;
+    const address = conn.remoteAddress.address;
+    const refusal = security.admit(address);
+    if (refusal !== null) {
+      context.logger.log({ level: "warn", time: new Date(), message: `Refused ${address}: ${refusal}` });
+      // The reply is tiny, so it fits in the socket buffer even if the
+      // client never reads it.
+      conn.write(encodeReply(Reply.ServiceUnavailable, refusal)).catch(() => {}).finally(() => conn.close());
+      return;
+    }
     const session = new Session(context, conn);
     this.#sessions.add(session);
-    session.run().finally(() => this.#sessions.delete(session));
+    const serve = async () => {
+      if (await security.bans?.isAddressBanned(address)) {
+        return await expel(session, "Too many failed logins from your address; try again later.");
+      }
+      await session.run();
+    };
+    serve().catch((error) => {
+      session.log("error", `session failed: ${(error as Error)?.stack ?? error}`);
+      session.close();
+    }).finally(() => {
+      this.#sessions.delete(session);
+      security.releaseUser(session);
+      conn.closed.then(() => security.release(address));
+    });
   }
 }

@@ -18,6 +18,8 @@ import { resolvePath } from "./path.ts";
 import { permissionsAt } from "./permissions.ts";
 import type { Connection, Runtime, SocketAddress } from "./port.ts";
 import { encodeReply, Reply } from "./reply.ts";
+import type { Security } from "./security.ts";
+import { guardSession, watchStall } from "./session_guard.ts";
 
 /** Server-wide settings and services a session uses.
  *
@@ -50,6 +52,8 @@ export interface SessionContext {
   readonly permitForeignAddresses: boolean;
   /** Allow PORT/EPRT to ports below 1024. */
   readonly permitPrivilegedPorts: boolean;
+  /** Limits, timeouts and bans (see `SecurityOptions`). */
+  readonly security: Security;
 }
 
 /** A logged-in user as the session holds them.
@@ -77,8 +81,11 @@ export interface SessionUser {
  */
 export interface TransferProgress {
   bytes: number;
-  /** Set by ABOR or by the session closing; the transfer must not succeed. */
+  /** Set by ABOR, a timeout or the session closing; the transfer must not
+   * succeed. */
   aborted: boolean;
+  /** Why it was aborted, when not by ABOR (text of the 426 reply). */
+  reason?: string;
 }
 
 /** One transfer: how to move the bytes and what to release afterwards.
@@ -156,6 +163,9 @@ export class Session {
   epsvAll = false;
   /** MLSx facts chosen with OPTS MLST. */
   mlstFacts: readonly MlsxFact[] = MLSX_FACTS;
+  /** When the client last sent a command or a transfer ended (`Date.now()`
+   * scale), for the idle timeout. */
+  lastActivityAt: number = Date.now();
   #dataChannel: DataChannel | null = null;
   #transfer: RunningTransfer | null = null;
   #closed = false;
@@ -173,6 +183,7 @@ export class Session {
   async run(): Promise<void> {
     this.log("info", "FTP session opened (connect).");
     this.emit("onConnect", {});
+    const guard = guardSession(this);
     try {
       this.connection.setNoDelay(true);
       await this.reply(Reply.ServiceReady, this.context.banner);
@@ -182,6 +193,7 @@ export class Session {
         if (!chunk) break;
         for (const event of lines.push(chunk)) {
           if (this.#quitting) break;
+          this.lastActivityAt = Date.now();
           if (event.kind === "line") {
             await this.#execute(event.text);
           } else if (event.kind === "too-long") {
@@ -196,6 +208,7 @@ export class Session {
     } catch (error) {
       this.log("debug", `control connection failed: ${(error as Error).message}`);
     } finally {
+      guard.stop();
       this.close();
       await this.#transfer?.done;
       await this.#hooksSettled();
@@ -339,16 +352,19 @@ export class Session {
   async #runTransfer(job: TransferJob, channel: DataChannel, progress: TransferProgress, fs: FileSystem): Promise<void> {
     const started = Date.now();
     let outcome: { code: number; text: string };
+    const { security } = this.context;
+    const stall = watchStall(progress, security.dataTimeoutMs, () => channel.close());
     try {
       const data = await channel.connect().catch(() => {
         throw new FtpError(Reply.CantOpenData, "Can't open data connection.");
       });
-      await job.run(data, progress);
+      await job.run(security.throttle(data, this.user?.account.username), progress);
       if (progress.aborted) throw new FtpError(Reply.TransferAborted, "Transfer aborted.");
       outcome = { code: Reply.TransferComplete, text: "Transfer complete." };
     } catch (error) {
       outcome = this.#transferFailure(error, progress);
     } finally {
+      stall.stop();
       channel.close();
     }
     try {
@@ -360,6 +376,7 @@ export class Session {
     const completed = outcome.code === Reply.TransferComplete;
     this.log("info", `${job.label} completed=${completed ? 1 : 0} bytes=${progress.bytes} seconds=${(durationMs / 1000).toFixed(3)}`);
     this.#transfer = null;
+    this.lastActivityAt = Date.now();
     await this.reply(outcome.code, outcome.text);
     if (job.path === undefined) return;
     const event = { path: job.path, fs, bytes: progress.bytes, durationMs };
@@ -373,7 +390,7 @@ export class Session {
   }
 
   #transferFailure(error: unknown, progress: TransferProgress): { code: number; text: string } {
-    if (progress.aborted) return { code: Reply.TransferAborted, text: "Transfer aborted." };
+    if (progress.aborted) return { code: Reply.TransferAborted, text: progress.reason ?? "Transfer aborted." };
     if (error instanceof FtpError) return { code: error.code, text: error.message };
     const errno = (error as { code?: unknown } | null)?.code;
     if (typeof errno === "string" && errno.startsWith("E") && errno !== "ECONNRESET" && errno !== "EPIPE") {

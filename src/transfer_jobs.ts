@@ -86,7 +86,9 @@ export function receiveFileJob(sink: FileSink, options: FileJobOptions): Transfe
       if (tail?.length) await sink.write(tail);
       await sink.close();
     },
-    release: () => sink.close(),
+    // After a successful close() this does nothing; otherwise the upload
+    // failed and must not replace a good file (atomic uploads).
+    release: () => sink.abort ? sink.abort() : sink.close(),
   };
 }
 

@@ -45,6 +45,8 @@ export async function startFixture(options: Partial<FtpServerOptions> = {}): Pro
     port: 0,
     root,
     logger: silentLogger,
+    // Wrong-password tests need not wait pyftpdlib's 3 s each.
+    failedLoginDelayMs: 0,
     authorizer: new MemoryAuthorizer({
       users: { [USER]: { password: PASSWORD, permissions: ALL_PERMISSIONS } },
       anonymous: { permissions: READ_ONLY_PERMISSIONS },

@@ -94,10 +94,10 @@ export class FtpClient {
     socket.on("error", () => {});
   }
 
-  /** Connects to the server on `host` (127.0.0.1 by default) and reads its
-   * greeting. */
-  static async connect(port: number, host?: string): Promise<FtpClient> {
-    const client = new FtpClient(await connectTcp(port, undefined, host));
+  /** Connects to the server on `host` (127.0.0.1 by default), from
+   * `localAddress` (such as 127.0.0.2) when given, and reads its greeting. */
+  static async connect(port: number, host?: string, localAddress?: string): Promise<FtpClient> {
+    const client = new FtpClient(await connectTcp(port, localAddress, host));
     client.greeting = await client.read();
     return client;
   }

@@ -7,6 +7,7 @@
 import type { CommandSpec } from "../command.ts";
 import { FtpError } from "../errors.ts";
 import { LocalFileSystem } from "../fs/local.ts";
+import { admitLogin, isLoginBanned, refuseLogin } from "../login_policy.ts";
 import { Reply } from "../reply.ts";
 import type { Session } from "../session.ts";
 
@@ -28,6 +29,7 @@ export async function logout(session: Session): Promise<void> {
   const username = session.user.account.username;
   session.log("info", `USER '${username}' logged out.`);
   session.emit("onLogout", { username });
+  session.context.security.releaseUser(session);
   session.user = null;
   session.cwd = "/";
 }
@@ -47,6 +49,10 @@ async function pass(session: Session, password: string): Promise<void> {
   if (session.user) throw new FtpError(Reply.BadSequence, "Already logged in.");
   const username = session.pendingUsername;
   if (username === null) throw new FtpError(Reply.BadSequence, "Send USER first.");
+  if (await isLoginBanned(session, username)) {
+    session.log("info", `USER '${username}' refused: banned.`);
+    return await refuseLogin(session, username, "Too many failed logins; try again later.");
+  }
   const account = await session.context.authorizer.authenticate({
     username,
     password,
@@ -59,9 +65,9 @@ async function pass(session: Session, password: string): Promise<void> {
     if (account) session.log("error", `USER '${username}' has no file system and no default is set.`);
     session.log("info", `USER '${username}' failed login.`);
     session.emit("onLoginFailed", { username });
-    session.pendingUsername = null;
-    throw new FtpError(Reply.NotLoggedIn, "Login incorrect.");
+    return await refuseLogin(session, username, "Login incorrect.");
   }
+  await admitLogin(session, account.username, username);
   session.user = { account, fs };
   session.pendingUsername = null;
   session.cwd = "/";

@@ -8,6 +8,7 @@ import type { CommandSpec } from "../command.ts";
 import { FtpError } from "../errors.ts";
 import type { WriteMode } from "../fs/file_system.ts";
 import { Reply } from "../reply.ts";
+import { openWithinQuota } from "../quota.ts";
 import type { Session } from "../session.ts";
 import { receiveFileJob, sendFileJob } from "../transfer_jobs.ts";
 
@@ -45,7 +46,8 @@ function store(verb: "STOR" | "APPE"): (session: Session, argument: string) => P
       ? { kind: "offset", offset }
       : { kind: "truncate" };
     await session.startTransfer(async () => {
-      const sink = await session.fs.write(path, mode);
+      const { fs, user } = session;
+      const sink = await openWithinQuota(session.context.security.quota, user!.account.username, fs, path, verb === "STOR" && offset === 0, () => fs.write(path, mode));
       return receiveFileJob(sink, { label: `${verb} ${path}`, path, ascii: session.transferType === "ascii" });
     });
   };

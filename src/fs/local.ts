@@ -28,6 +28,11 @@ import { pathSegments } from "../path.ts";
 export interface LocalFileSystemOptions {
   /** The runtime whose file port reaches the disk (default: the detected one). */
   readonly runtime?: Runtime;
+  /** Uploads that replace a whole file (STOR) go to a temporary file in the
+   * same folder, renamed over the target only once complete, so a failed
+   * or aborted upload never replaces a good file. Appends and REST resumes
+   * write in place (their point is to keep what is there). Default true. */
+  readonly atomicUploads?: boolean;
 }
 
 /** The disk and the root's canonical path, as every operation needs them. */
@@ -67,6 +72,7 @@ interface Resolved extends Jail {
  */
 export class LocalFileSystem implements FileSystem {
   readonly #root: string;
+  readonly #atomicUploads: boolean;
   #runtime: Runtime | undefined;
   #realRoot: string | undefined;
 
@@ -74,6 +80,7 @@ export class LocalFileSystem implements FileSystem {
   constructor(root: string, options: LocalFileSystemOptions = {}) {
     this.#root = root;
     this.#runtime = options.runtime;
+    this.#atomicUploads = options.atomicUploads ?? true;
   }
 
   async stat(path: string): Promise<FileStat> {
@@ -93,13 +100,53 @@ export class LocalFileSystem implements FileSystem {
 
   async read(path: string, start: number): Promise<FileSource> {
     const { files, target } = await this.#existing(path);
-    return await files.openRead(target, start);
+    const source = await files.openRead(target, start);
+    await this.#recheck(path, target, source);
+    return source;
   }
 
   async write(path: string, mode: WriteMode): Promise<FileSink> {
     const { files, isRoot, entry, target } = await this.#resolve(path);
     if (isRoot) throw fail("EISDIR", path);
-    return await files.openWrite(target ?? entry, mode);
+    const destination = target ?? entry;
+    if (mode.kind !== "truncate" || !this.#atomicUploads) {
+      const sink = await files.openWrite(destination, mode);
+      await this.#recheck(path, destination, sink);
+      return sink;
+    }
+    if (target !== null && (await files.stat(target)).kind === "directory") throw fail("EISDIR", path);
+    const cut = destination.lastIndexOf("/");
+    const temporary = `${destination.slice(0, cut)}/.${destination.slice(cut + 1)}.${randomTag()}.part`;
+    const sink = await files.openWrite(temporary, mode);
+    try {
+      await this.#recheck(path, destination, null);
+    } catch (error) {
+      await sink.close();
+      await files.unlink(temporary).catch(() => {});
+      throw error;
+    }
+    return atomicSink(files, sink, temporary, destination);
+  }
+
+  /**
+   * Closes the window between checking a path and opening it: a folder on
+   * the way swapped for a symlink to the outside meanwhile makes the path
+   * resolve elsewhere now, and the opened handle is closed with `EACCES`.
+   * (The port has no descriptor-relative opens, so a swap that is undone
+   * between the open and this check stays unseen.)
+   */
+  async #recheck(path: string, expected: string, opened: { close(): Promise<void> } | null): Promise<void> {
+    let now: string | null;
+    try {
+      const again = await this.#resolve(path);
+      now = again.target ?? again.entry;
+    } catch (error) {
+      now = null;
+      if (codeOf(error) !== "EACCES") now = expected;
+    }
+    if (now === expected) return;
+    await opened?.close();
+    throw fail("EACCES", path);
   }
 
   /** Creates one folder; its parent must exist (`EEXIST` if taken). */
@@ -293,6 +340,37 @@ async function describe(
     if (codeOf(error) === "ENOENT") return null;
     throw error;
   }
+}
+
+function randomTag(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** A sink that writes `temporary` and, on close, renames it over
+ * `destination`; abort() removes it instead. */
+function atomicSink(files: FilePort, sink: FileSink, temporary: string, destination: string): FileSink {
+  let settled = false;
+  return {
+    write: (data) => sink.write(data),
+    async close() {
+      if (settled) return;
+      settled = true;
+      try {
+        await sink.close();
+        await files.rename(temporary, destination);
+      } catch (error) {
+        await files.unlink(temporary).catch(() => {});
+        throw error;
+      }
+    },
+    async abort() {
+      if (settled) return;
+      settled = true;
+      await sink.close().catch(() => {});
+      await files.unlink(temporary).catch(() => {});
+    },
+  };
 }
 
 function toStat(info: FileInfo): FileStat {

@@ -69,8 +69,9 @@ export interface MemoryFileSystemOptions {
  * A tree of folders and files in memory.
  *
  * A {@link FileSink}'s data becomes visible when it is closed (the file itself
- * is created when it is opened), and a {@link FileSource} reads the content as
- * it was when opened, whatever is written meanwhile.
+ * is created when it is opened) and is dropped when the upload fails, so
+ * every upload is atomic; a {@link FileSource} reads the content as it was
+ * when opened, whatever is written meanwhile.
  *
  * @example
  * ```ts
@@ -380,6 +381,11 @@ function openSink(file: FileNode, mode: WriteMode): FileSink {
         closed = true;
         commit(file, mode, buffer, length);
       }
+      return Promise.resolve();
+    },
+    // A failed upload leaves the file as it was (a new one stays empty).
+    abort() {
+      closed = true;
       return Promise.resolve();
     },
   };
