@@ -25,7 +25,8 @@
 
 import { isMainModule } from "./src/runtime/load.ts";
 
-export { FtpServer, type FtpServerOptions, DEFAULT_PORT } from "./src/server.ts";
+export { type CloseOptions, FtpServer, type FtpServerOptions, DEFAULT_PORT } from "./src/server.ts";
+export { formatPrometheus, type ServerMetrics } from "./src/metrics.ts";
 export {
   ALL_PERMISSIONS,
   type AnonymousAccess,
@@ -71,7 +72,9 @@ export { MemoryFileSystem, type MemoryFileSystemOptions } from "./src/fs/memory.
 export {
   type ConsoleLoggerOptions,
   createConsoleLogger,
+  formatJsonLine,
   formatLogLine,
+  type LogFormat,
   type Logger,
   type LogLevel,
   type LogRecord,

@@ -6,13 +6,15 @@
 
 import { ALL_PERMISSIONS, type Authorizer, MemoryAuthorizer, READ_ONLY_PERMISSIONS } from "./authorizer.ts";
 import { SECURITY_FLAGS, securityOptions, securityUsage } from "./cli_security.ts";
-import { createConsoleLogger } from "./logger.ts";
+import { createConsoleLogger, type LogFormat } from "./logger.ts";
 import { type MasqueradeAddressMap, masqueradeLookup } from "./masquerade.ts";
 import type { HostProcess, Runtime } from "./port.ts";
 import { loadRuntime } from "./runtime/load.ts";
 import type { SecurityOptions } from "./security.ts";
 import { DEFAULT_PORT, FtpServer } from "./server.ts";
 import { VERSION } from "./version.ts";
+
+const DEFAULT_GRACE_SECONDS = 10;
 
 const USAGE = `Usage: tsftpd [options]
 Start an FTP server serving a folder (anonymous, read-only by default).
@@ -33,7 +35,11 @@ Options:
       --permit-privileged-ports
                             allow PORT/EPRT to ports below 1024
   -r, --range FROM-TO       passive port range, e.g. 60000-60099
+      --users-file FILE     users from a JSON file (see MemoryAuthorizer.fromFile)
   -D, --debug               log every command and reply
+      --log-format FORMAT   "text" (pyftpdlib-style, default) or "json"
+      --grace SECONDS       on SIGINT/SIGTERM, let transfers finish this long
+                            (default ${DEFAULT_GRACE_SECONDS}; a second signal stops at once)
   -v, --version             print the version and exit
   -h, --help                print this help and exit
 
@@ -60,7 +66,10 @@ export interface CliOptions {
   readonly permitForeignAddresses: boolean;
   readonly permitPrivilegedPorts: boolean;
   readonly range?: readonly [number, number];
+  readonly usersFile?: string;
   readonly debug: boolean;
+  readonly logFormat: LogFormat;
+  readonly graceSeconds: number;
   readonly version: boolean;
   readonly help: boolean;
   /** Limits, failed-login policy, timeouts, throttling, quotas. */
@@ -79,7 +88,10 @@ const FLAGS: Readonly<Record<string, { readonly name: string; readonly value: bo
   "--permit-foreign-addresses": { name: "permit-foreign-addresses", value: false },
   "--permit-privileged-ports": { name: "permit-privileged-ports", value: false },
   "-r": { name: "range", value: true },
+  "--users-file": { name: "users-file", value: true },
   "-D": { name: "debug", value: false },
+  "--log-format": { name: "log-format", value: true },
+  "--grace": { name: "grace", value: true },
   "-v": { name: "version", value: false },
   "-h": { name: "help", value: false },
 };
@@ -145,7 +157,10 @@ export function parseArgs(args: readonly string[]): CliOptions {
     password: text("password"),
     natAddress: text("nat-address"),
     range,
+    usersFile: text("users-file"),
     debug: values.has("debug"),
+    logFormat: parseLogFormat(text("log-format") ?? "text"),
+    graceSeconds: parseSeconds(text("grace") ?? String(DEFAULT_GRACE_SECONDS), "--grace"),
     version: values.has("version"),
     help: values.has("help"),
     security: securityOptions(values),
@@ -153,7 +168,21 @@ export function parseArgs(args: readonly string[]): CliOptions {
   if ((options.username === undefined) !== (options.password === undefined)) {
     throw new Error("--username and --password go together");
   }
+  if (options.usersFile !== undefined && options.username !== undefined) {
+    throw new Error("--users-file and --username exclude each other");
+  }
   return options;
+}
+
+function parseLogFormat(text: string): LogFormat {
+  if (text !== "text" && text !== "json") throw new Error(`--log-format must be "text" or "json", got "${text}"`);
+  return text;
+}
+
+function parseSeconds(text: string, what: string): number {
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(seconds <= 86_400)) throw new Error(`${what} must be a number of seconds, got "${text}"`);
+  return seconds;
 }
 
 function parseNatMap(text: string | undefined): MasqueradeAddressMap | undefined {
@@ -226,12 +255,25 @@ export async function main(): Promise<void> {
     host.printError(`tsftpd: ${(error as Error).message} (see --help)`);
     host.exit(2);
   }
-  const logger = createConsoleLogger({ level: options.debug ? "debug" : "info", colour: host.isTerminal() });
+  const logger = createConsoleLogger({
+    level: options.debug ? "debug" : "info",
+    format: options.logFormat,
+    colour: host.isTerminal(),
+  });
+  let authorizer: Authorizer;
+  try {
+    authorizer = options.usersFile !== undefined
+      ? await MemoryAuthorizer.fromFile(options.usersFile, { runtime })
+      : authorizerFor(options);
+  } catch (error) {
+    host.printError(`tsftpd: ${(error as Error).message}`);
+    host.exit(2);
+  }
   const server = new FtpServer({
     host: options.interface,
     port: options.port,
     root,
-    authorizer: authorizerFor(options),
+    authorizer,
     passivePorts: options.range,
     masqueradeAddress: options.natAddress,
     masqueradeAddressMap: options.natMap,
@@ -251,16 +293,23 @@ export async function main(): Promise<void> {
   const shown = address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
   const info = (message: string) => logger.log({ level: "info", time: new Date(), message });
   info(`>>> starting FTP server on ${shown}, ${runtime.name} ${runtime.version}, root ${root} <<<`);
-  const access = options.username !== undefined ? `user '${options.username}'` : "anonymous";
-  info(`access: ${access}, ${options.write ? "read-write" : "read-only"}`);
+  if (options.usersFile !== undefined) {
+    info(`access: users of ${options.usersFile}`);
+  } else {
+    const access = options.username !== undefined ? `user '${options.username}'` : "anonymous";
+    info(`access: ${access}, ${options.write ? "read-write" : "read-only"}`);
+  }
   if (options.range) info(`passive ports: ${options.range[0]}-${options.range[1]}`);
   if (options.natAddress) info(`masquerade (NAT) address: ${options.natAddress}`);
   let stopping = false;
   const stop = () => {
-    if (stopping) return;
+    if (stopping) {
+      info(">>> stopping at once <<<");
+      host.exit(1);
+    }
     stopping = true;
-    info(">>> shutting down FTP server <<<");
-    server.close().then(
+    info(`>>> shutting down FTP server (transfers may finish within ${options.graceSeconds} s) <<<`);
+    server.close({ graceMs: options.graceSeconds * 1000 }).then(
       () => {
         info(">>> FTP server stopped <<<");
         host.exit(0);

@@ -34,8 +34,9 @@ export interface LogRecord {
   readonly time: Date;
   /** One line of text, without line end, e.g. `USER 'alice' logged in.` */
   readonly message: string;
-  /** Set for records about one session. */
-  readonly session?: { readonly remote: string; readonly user?: string };
+  /** Set for records about one session: the client's `address:port`, the
+   * user (once known) and the session's id (as hooks see it). */
+  readonly session?: { readonly remote: string; readonly user?: string; readonly id?: number };
 }
 
 /** Where records go. Bring your own to route tsftpd's logs anywhere.
@@ -88,6 +89,40 @@ export function formatLogLine(record: LogRecord, options: { readonly colour?: bo
   return `${head} ${who}${record.message}`;
 }
 
+/**
+ * Formats a record as one JSON object (no line end): `time` (ISO 8601,
+ * UTC), `level`, `message`, and `remote`, `user`, `session` for session
+ * records.
+ *
+ * @example
+ * ```ts
+ * import { formatJsonLine } from "./logger.ts";
+ * formatJsonLine({ level: "info", time: new Date(0), message: "hi" });
+ * // '{"time":"1970-01-01T00:00:00.000Z","level":"info","message":"hi"}'
+ * ```
+ */
+export function formatJsonLine(record: LogRecord): string {
+  return JSON.stringify({
+    time: record.time.toISOString(),
+    level: record.level,
+    message: record.message,
+    remote: record.session?.remote,
+    user: record.session?.user,
+    session: record.session?.id,
+  });
+}
+
+/** Line formats of {@link createConsoleLogger}: pyftpdlib-style text, or
+ * one JSON object per line.
+ *
+ * @example
+ * ```ts
+ * import type { LogFormat } from "./logger.ts";
+ * const format: LogFormat = "json";
+ * ```
+ */
+export type LogFormat = "text" | "json";
+
 /** Options of {@link createConsoleLogger}.
  *
  * @example
@@ -99,14 +134,17 @@ export function formatLogLine(record: LogRecord, options: { readonly colour?: bo
 export interface ConsoleLoggerOptions {
   /** The least important level written; default `info`. */
   readonly level?: LogLevel;
-  /** ANSI colours on the level tag. */
+  /** `text` (default) or `json`. */
+  readonly format?: LogFormat;
+  /** ANSI colours on the level tag of text lines. */
   readonly colour?: boolean;
   /** Where lines go; default `console.error` (standard error). */
   readonly write?: (line: string) => void;
 }
 
 /**
- * A logger writing formatted lines to standard error (or `write`).
+ * A logger writing formatted lines to standard error (or `write`), as
+ * text or JSON.
  *
  * @example
  * ```ts
@@ -118,9 +156,10 @@ export interface ConsoleLoggerOptions {
 export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger {
   const threshold = RANK[options.level ?? "info"];
   const write = options.write ?? ((line: string) => console.error(line));
+  const format = options.format === "json" ? formatJsonLine : (record: LogRecord) => formatLogLine(record, options);
   return {
     log(record) {
-      if (RANK[record.level] >= threshold) write(formatLogLine(record, options));
+      if (RANK[record.level] >= threshold) write(format(record));
     },
   };
 }

@@ -13,7 +13,8 @@ import type { FileSystem } from "./fs/file_system.ts";
 import { LocalFileSystem } from "./fs/local.ts";
 import type { ServerHooks } from "./hooks.ts";
 import { type MasqueradeAddressMap, masqueradeLookup } from "./masquerade.ts";
-import { createConsoleLogger, type Logger, type LogLevel } from "./logger.ts";
+import { createConsoleLogger, type Logger, type LogFormat, type LogLevel } from "./logger.ts";
+import { MetricsCollector, type ServerMetrics } from "./metrics.ts";
 import type { Connection, Listener, Runtime, SocketAddress } from "./port.ts";
 import { loadRuntime } from "./runtime/load.ts";
 import { encodeReply, Reply } from "./reply.ts";
@@ -73,6 +74,9 @@ export interface FtpServerOptions extends SecurityOptions {
   readonly logger?: Logger;
   /** Level of the default logger; default `info`. */
   readonly logLevel?: LogLevel;
+  /** Line format of the default logger: pyftpdlib-style `text` (coloured
+   * when standard error is a terminal) or `json`; default `text`. */
+  readonly logFormat?: LogFormat;
   /** Extra commands (new verbs), or replacements for built-in ones. They
    * appear in HELP, and in FEAT with their `features`. */
   readonly commands?: readonly CustomCommand[];
@@ -83,6 +87,30 @@ export interface FtpServerOptions extends SecurityOptions {
   readonly hooks?: ServerHooks;
   /** The runtime adapter; default the one for the runtime running this. */
   readonly runtime?: Runtime;
+}
+
+/** Options of {@link FtpServer.close}.
+ *
+ * @example
+ * ```ts
+ * import type { CloseOptions } from "../mod.ts";
+ * const options: CloseOptions = { graceMs: 30_000 };
+ * ```
+ */
+export interface CloseOptions {
+  /** How long running transfers may go on before they are cut; default 0
+   * (cut at once). Sessions without a transfer are closed at once. */
+  readonly graceMs?: number;
+}
+
+/** How long a closing session's 421 may wait for a client that does not
+ * read. */
+const FAREWELL_MS = 1000;
+
+function sleep(ms: number): { readonly done: Promise<void>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return { done, cancel: () => clearTimeout(timer) };
 }
 
 /** Default control port: a high port, usable without privileges.
@@ -109,8 +137,11 @@ export const DEFAULT_PORT = 2121;
  */
 export class FtpServer {
   readonly #options: FtpServerOptions;
-  readonly #sessions = new Set<Session>();
+  /** Each open session and the promise of its end. */
+  readonly #sessions = new Map<Session, Promise<void>>();
+  readonly #metrics = new MetricsCollector();
   #listener: Listener | null = null;
+  #closing = false;
 
   /** Only stores the options; nothing is bound until {@link listen}. */
   constructor(options: FtpServerOptions = {}) {
@@ -137,6 +168,7 @@ export class FtpServer {
    * with `code` `EADDRINUSE` or `EACCES` when the port can't be used. */
   async listen(): Promise<SocketAddress> {
     if (this.#listener) throw new Error("FtpServer is already listening");
+    this.#closing = false;
     const options = this.#options;
     const runtime = options.runtime ?? await loadRuntime();
     const context = this.#context(runtime);
@@ -169,17 +201,55 @@ export class FtpServer {
     return this.#sessions.size;
   }
 
-  /** Stops accepting and closes every session (running transfers are cut). */
-  async close(): Promise<void> {
+  /**
+   * The server's counters (connections, logins, transfers, bytes, errors)
+   * since it was created; {@link formatPrometheus} turns them into
+   * Prometheus text.
+   *
+   * @example
+   * ```ts
+   * import { FtpServer, MemoryFileSystem } from "../mod.ts";
+   * const server = await FtpServer.start({ fs: new MemoryFileSystem(), port: 0 });
+   * console.log(server.metrics().connectionsOpen); // 0
+   * await server.close();
+   * ```
+   */
+  metrics(): ServerMetrics {
+    return this.#metrics.snapshot();
+  }
+
+  /**
+   * Stops accepting connections, lets running transfers go on for up to
+   * `graceMs`, and closes every session with a 421 reply (a transfer still
+   * running then is cut). Resolves once every session has ended, its hooks
+   * included. It never exits the program or touches signals: a CLI calls
+   * it from its own signal handler.
+   *
+   * @example
+   * ```ts
+   * import { FtpServer, MemoryFileSystem } from "../mod.ts";
+   * const server = await FtpServer.start({ fs: new MemoryFileSystem(), port: 0 });
+   * await server.close({ graceMs: 10_000 });
+   * ```
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    this.#closing = true;
     const listener = this.#listener;
     this.#listener = null;
     await listener?.close();
-    const sessions = [...this.#sessions];
-    for (const session of sessions) {
-      await session.reply(Reply.ServiceUnavailable, "Server shutting down.");
-      session.close();
+    const grace = sleep(options.graceMs ?? 0);
+    try {
+      await Promise.all([...this.#sessions.keys()].map(async (session) => {
+        if (options.graceMs) await Promise.race([session.waitForTransfer(), grace.done]);
+        const farewell = sleep(FAREWELL_MS);
+        await Promise.race([session.reply(Reply.ServiceUnavailable, "Server shutting down."), farewell.done]);
+        farewell.cancel();
+        session.close();
+      }));
+    } finally {
+      grace.cancel();
     }
-    await Promise.all(sessions.map((session) => session.connection.closed));
+    await Promise.all(this.#sessions.values());
   }
 
   #context(runtime: Runtime): SessionContext {
@@ -192,12 +262,18 @@ export class FtpServer {
       defaultFs,
       commands: commandTable([...builtinCommands, ...(options.commands ?? []).map(customCommandSpec)]),
       siteCommands: commandTable([...builtinSiteCommands, ...(options.siteCommands ?? []).map(customCommandSpec)]),
-      logger: options.logger ?? createConsoleLogger({ level: options.logLevel ?? "info" }),
+      logger: this.#metrics.logger(
+        options.logger ?? createConsoleLogger({
+          level: options.logLevel ?? "info",
+          format: options.logFormat,
+          colour: runtime.host.isTerminal(),
+        }),
+      ),
       banner: options.banner ?? `tsftpd ${VERSION} ready.`,
       passivePorts: options.passivePorts,
       masqueradeAddressFor: masqueradeLookup(options.masqueradeAddress, options.masqueradeAddressMap),
       passiveTimeoutMs: options.passiveTimeoutMs ?? 30_000,
-      hooks: options.hooks ?? {},
+      hooks: this.#metrics.hooks(options.hooks ?? {}),
       permitForeignAddresses: options.permitForeignAddresses ?? false,
       permitPrivilegedPorts: options.permitPrivilegedPorts ?? false,
       security: new Security(options),
@@ -205,6 +281,10 @@ export class FtpServer {
   }
 
   #serve(context: SessionContext, conn: Connection): void {
+    if (this.#closing) {
+      conn.close();
+      return;
+    }
     const { security } = context;
     const address = conn.remoteAddress.address;
     const refusal = security.admit(address);
@@ -216,20 +296,22 @@ export class FtpServer {
       return;
     }
     const session = new Session(context, conn);
-    this.#sessions.add(session);
     const serve = async () => {
       if (await security.bans?.isAddressBanned(address)) {
         return await expel(session, "Too many failed logins from your address; try again later.");
       }
       await session.run();
     };
-    serve().catch((error) => {
-      session.log("error", `session failed: ${(error as Error)?.stack ?? error}`);
-      session.close();
-    }).finally(() => {
-      this.#sessions.delete(session);
-      security.releaseUser(session);
-      conn.closed.then(() => security.release(address));
-    });
+    this.#sessions.set(
+      session,
+      serve().catch((error) => {
+        session.log("error", `session failed: ${(error as Error)?.stack ?? error}`);
+        session.close();
+      }).finally(() => {
+        this.#sessions.delete(session);
+        security.releaseUser(session);
+        conn.closed.then(() => security.release(address));
+      }),
+    );
   }
 }

@@ -123,6 +123,10 @@ export interface TransferJob {
 
 let lastSessionId = 0;
 
+/** Commands logged at `info` with their outcome, as pyftpdlib's
+ * `log_cmds_list`: those that change the tree or the working folder. */
+const LOGGED_VERBS = new Set(["CWD", "DELE", "MFMT", "MKD", "RMD", "RNFR", "RNTO", "SITE"]);
+
 interface RunningTransfer {
   readonly progress: TransferProgress;
   readonly channel: DataChannel;
@@ -171,6 +175,7 @@ export class Session {
   #closed = false;
   #quitting = false;
   readonly #pendingHooks = new Set<Promise<void>>();
+  #lastReply: { readonly code: number; readonly text: string } | null = null;
 
   constructor(context: SessionContext, connection: Connection) {
     this.context = context;
@@ -228,6 +233,7 @@ export class Session {
       this.close();
       return;
     }
+    this.#lastReply = { code, text: typeof text === "string" ? text : text.join(" ") };
     this.emit("onReply", { code, lines: typeof text === "string" ? [text] : text });
   }
 
@@ -271,6 +277,7 @@ export class Session {
         session: {
           remote: `${this.remoteAddress.address}:${this.remoteAddress.port}`,
           user: this.user?.account.username ?? this.pendingUsername ?? undefined,
+          id: this.id,
         },
       });
     } catch {
@@ -456,6 +463,10 @@ export class Session {
       const reply = replyForError(error);
       if (reply.unexpected) this.log("error", `${spec.verb} failed: ${(error as Error)?.stack ?? error}`);
       await this.reply(reply.code, reply.text);
+    }
+    if (LOGGED_VERBS.has(spec.verb) && this.#lastReply) {
+      const { code, text } = this.#lastReply;
+      this.log("info", `${spec.verb} ${argument} ${code}${code >= 400 ? ` '${text}'` : ""}`);
     }
   }
 }

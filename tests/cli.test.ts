@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import { VERSION } from "../mod.ts";
+import { hashPassword, VERSION } from "../mod.ts";
 import { curl, python, sha256 } from "./_clients.ts";
 import { PASSWORD, USER } from "./_fixture.ts";
 
@@ -190,5 +190,42 @@ emit({"names": names, "tail": hashlib.sha256(tail.getvalue()).hexdigest(), "h": 
     server.kill("SIGKILL");
     rmSync(root, { recursive: true, force: true });
     rmSync(local, { recursive: true, force: true });
+  }
+});
+
+test("cli: --users-file with hashed passwords, --log-format json, and a graceful stop on SIGTERM", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tsftpd-cli-"));
+  const usersFile = join(root, "users.json");
+  writeFileSync(usersFile, JSON.stringify({
+    users: { carol: { passwordHash: await hashPassword("c4rol", { iterations: 1000 }), permissions: "elrm", home: "." } },
+  }));
+  const server = run(["-i", "127.0.0.1", "-p", "0", "-d", root, "--users-file", usersFile, "--log-format", "json", "--grace", "5"]);
+  try {
+    const [, port] = await waitFor(/"message":">>> starting FTP server on 127\.0\.0\.1:(\d+)/, server);
+    const transcript = await ftpCommand(Number(port), ["USER carol", "PASS c4rol", "MKD made", "QUIT"]);
+    assert.match(transcript, /^257 "\/made"/m);
+    assert.ok(existsSync(join(root, "made")));
+    await waitFor(/"message":"USER 'carol' logged in\."/, server);
+    server.kill("SIGTERM");
+    assert.equal(await server.exited, 0);
+    for (const line of server.output().trim().split("\n")) JSON.parse(line);
+    assert.match(server.output(), /transfers may finish within 5 s/);
+  } finally {
+    server.kill("SIGKILL");
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("cli: a users file with a plain-text password is refused with a one-line error", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tsftpd-cli-"));
+  const usersFile = join(root, "users.json");
+  writeFileSync(usersFile, JSON.stringify({ users: { bob: { password: "pw" } } }));
+  try {
+    const bad = run(["-p", "0", "-d", root, "--users-file", usersFile]);
+    assert.equal(await bad.exited, 2);
+    assert.match(bad.output(), /plain-text "password" refused/);
+    assert.equal(bad.output().trim().split("\n").length, 1);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
