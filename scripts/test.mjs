@@ -2,7 +2,7 @@
 /**
  * The one test command (`npm test`, `deno task test`, CI): bootstraps the pinned Deno, Bun and
  * Node 24 binaries from npm, makes sure the system tools the wire tests drive are present, runs
- * `deno check`, `deno lint` and `deno doc --lint`, then runs tests/*.test.ts on each runtime in turn.
+ * `deno check`, `deno lint`, `deno doc --lint` and `deno publish --dry-run`, then runs tests/*.test.ts on each runtime in turn.
  * The last line is always `N passed, N failed` (plus `, N skipped` when some were); the exit
  * status is 0 only when nothing failed. Plain JS for Node >= 18 so a fresh machine needs nothing
  * but Node and npm.
@@ -36,7 +36,7 @@ const SYSTEM_TOOLS = [
 const KEEP_OUTPUT_CHARS = 1 << 20;
 const USAGE = `usage: node scripts/test.mjs [--runtime deno,bun,node] [--no-check] [--timeout MINUTES] [TEST_FILE...]
   --runtime LIST   run the tests only on these runtimes
-  --no-check       skip deno check, deno lint and deno doc --lint
+  --no-check       skip deno check, deno lint, deno doc --lint and deno publish --dry-run
   --timeout MIN    minutes each runtime (and each static check) may take; default ${DEFAULT_TIMEOUT_MINUTES}
   TEST_FILE        run only these test files (default: tests/*.test.ts)
 env TSFTPD_DENO_BIN, TSFTPD_BUN_BIN, TSFTPD_NODE_BIN: use this binary instead of node_modules/.bin/<runtime>
@@ -334,9 +334,11 @@ async function staticChecks(deno, timeoutMs, results) {
   const scripts = readdirSync(join(ROOT, "scripts")).filter((name) => name.endsWith(".ts")).map((name) => `scripts/${name}`);
   const checks = [
     // --doc also type-checks every JSDoc @example, so the examples cannot rot.
-    ["deno check", ["check", "--doc", "mod.ts", "src/", "tests/", ...scripts]],
-    ["deno lint", ["lint", "mod.ts", "src/", "tests/", "scripts/"]],
+    ["deno check", ["check", "--doc", "mod.ts", "src/", "tests/", "examples/", ...scripts]],
+    ["deno lint", ["lint", "mod.ts", "src/", "tests/", "examples/", "scripts/"]],
     ["deno doc --lint", ["doc", "--lint", "mod.ts"]],
+    // The package as JSR would take it (slow types, excluded files); dirty trees are fine locally.
+    ["deno publish --dry-run", ["publish", "--dry-run", "--allow-dirty"]],
   ];
   for (const [label, args] of checks) {
     if (deno.problem) {

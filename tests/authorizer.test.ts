@@ -20,7 +20,13 @@ import { snapshot, withClients } from "./_ftp_client.ts";
 const ITERATIONS = 1000;
 
 async function start(options: FtpServerOptions): Promise<{ port: number; close(): Promise<void> }> {
-  const server = await FtpServer.start({ host: "127.0.0.1", port: 0, logger: silentLogger, ...options });
+  const server = await FtpServer.start({
+    host: "127.0.0.1",
+    port: 0,
+    logger: silentLogger,
+    failedLoginDelayMs: 0,
+    ...options,
+  });
   return { port: server.address.port, close: () => server.close() };
 }
 

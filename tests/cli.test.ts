@@ -1,53 +1,18 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { test } from "node:test";
 import { hashPassword, VERSION } from "../mod.ts";
 import { curl, python, sha256 } from "./_clients.ts";
 import { PASSWORD, USER } from "./_fixture.ts";
+import { type Running, runScript, waitForOutput } from "./_spawn.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
-/** The command that runs mod.ts on the runtime running this test. */
-function cli(args: readonly string[]): { command: string; args: string[] } {
-  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-  return { command: process.execPath, args: isDeno ? ["run", "-A", MOD, ...args] : [MOD, ...args] };
-}
-
-interface Running {
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-  kill(signal: NodeJS.Signals): void;
-}
-
 function run(args: readonly string[]): Running {
-  const { command, args: argv } = cli(args);
-  const child = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("close", (code, signal) => {
-      // Deno's node:child_process reports a child that handled the signal it
-      // was sent as killed by it; the child's own "stopped" line tells.
-      resolve(code === null && signal && /FTP server stopped/.test(output) ? 0 : code);
-    })
-  );
-  return { output: () => output, exited, kill: (signal) => child.kill(signal) };
-}
-
-async function waitFor(what: RegExp, running: Running, ms = 20_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const match = running.output().match(what);
-    if (match) return match;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; output so far:\n${running.output()}`);
+  return runScript(MOD, args);
 }
 
 function ftpCommand(port: number, lines: readonly string[]): Promise<string> {
@@ -103,7 +68,7 @@ test("cli: serves a folder anonymously read-only, logs sessions, stops on SIGINT
   writeFileSync(join(root, "hello.txt"), "hi\n");
   const server = run(["-i", "127.0.0.1", "-p", "0", "-d", root]);
   try {
-    const [, port] = await waitFor(/starting FTP server on 127\.0\.0\.1:(\d+).*root (\S+)/, server);
+    const [, port] = await waitForOutput(/starting FTP server on 127\.0\.0\.1:(\d+).*root (\S+)/, server);
     assert.match(server.output(), new RegExp(`(deno|bun|node) \\S+, root `));
     const transcript = await ftpCommand(Number(port), [
       "USER anonymous",
@@ -116,7 +81,7 @@ test("cli: serves a folder anonymously read-only, logs sessions, stops on SIGINT
     assert.match(transcript, /^230 /m);
     assert.match(transcript, /^213 3\r$/m);
     assert.match(transcript, /^550 /m, "anonymous may not MKD by default");
-    await waitFor(/\[I [\d-]+ [\d:]+\] 127\.0\.0\.1:\d+-\[anonymous\] USER 'anonymous' logged in\./, server);
+    await waitForOutput(/\[I [\d-]+ [\d:]+\] 127\.0\.0\.1:\d+-\[anonymous\] USER 'anonymous' logged in\./, server);
     server.kill("SIGINT");
     assert.equal(await server.exited, 0);
     assert.match(server.output(), /FTP server stopped/);
@@ -130,7 +95,7 @@ test("cli: --username/--password/--write give that user write access, no anonymo
   const root = mkdtempSync(join(tmpdir(), "tsftpd-cli-"));
   const server = run(["-i", "127.0.0.1", "-p", "0", "-d", root, "-w", "-u", "bob", "-P", "pw"]);
   try {
-    const [, port] = await waitFor(/starting FTP server on 127\.0\.0\.1:(\d+)/, server);
+    const [, port] = await waitForOutput(/starting FTP server on 127\.0\.0\.1:(\d+)/, server);
     const anonymous = await ftpCommand(Number(port), ["USER anonymous", "PASS x", "QUIT"]);
     assert.match(anonymous, /^530 /m);
     const bob = await ftpCommand(Number(port), ["USER bob", "PASS pw", "MKD made", "QUIT"]);
@@ -148,7 +113,7 @@ test("cli: curl and python ftplib log in, list, download, upload, resume, rename
   const local = mkdtempSync(join(tmpdir(), "tsftpd-cli-local-"));
   const server = run(["-i", "127.0.0.1", "-p", "0", "-d", root, "-w", "-u", USER, "-P", PASSWORD]);
   try {
-    const [, port] = await waitFor(/starting FTP server on 127\.0\.0\.1:(\d+)/, server);
+    const [, port] = await waitForOutput(/starting FTP server on 127\.0\.0\.1:(\d+)/, server);
     const url = `ftp://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`;
     const content = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7 + (i >> 12)) & 0xff);
 
@@ -201,11 +166,11 @@ test("cli: --users-file with hashed passwords, --log-format json, and a graceful
   }));
   const server = run(["-i", "127.0.0.1", "-p", "0", "-d", root, "--users-file", usersFile, "--log-format", "json", "--grace", "5"]);
   try {
-    const [, port] = await waitFor(/"message":">>> starting FTP server on 127\.0\.0\.1:(\d+)/, server);
+    const [, port] = await waitForOutput(/"message":">>> starting FTP server on 127\.0\.0\.1:(\d+)/, server);
     const transcript = await ftpCommand(Number(port), ["USER carol", "PASS c4rol", "MKD made", "QUIT"]);
     assert.match(transcript, /^257 "\/made"/m);
     assert.ok(existsSync(join(root, "made")));
-    await waitFor(/"message":"USER 'carol' logged in\."/, server);
+    await waitForOutput(/"message":"USER 'carol' logged in\."/, server);
     server.kill("SIGTERM");
     assert.equal(await server.exited, 0);
     for (const line of server.output().trim().split("\n")) JSON.parse(line);

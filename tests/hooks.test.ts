@@ -52,6 +52,7 @@ async function startHooked(extra: ServerHooks = {}, files: Record<string, string
     port: 0,
     fs,
     hooks: hooks as ServerHooks,
+    failedLoginDelayMs: 0,
     logger: { log: (record) => logs.push(record) },
     authorizer: new MemoryAuthorizer({ users: { alice: { password: "pw", permissions: "elradfmwMT" } } }),
   });

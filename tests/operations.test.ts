@@ -18,6 +18,7 @@ test("metrics: a snapshot and Prometheus text count connections, logins, transfe
     port: 0,
     fs,
     logger: silentLogger,
+    failedLoginDelayMs: 0,
     authorizer: new MemoryAuthorizer({ users: { alice: { password: "pw", permissions: "elradfmw" } } }),
   });
   assert.equal(server.metrics().connectionsTotal, 0);
@@ -82,6 +83,7 @@ test("several servers in one process keep their own users, storage and counters"
       port: 0,
       fs,
       logger: silentLogger,
+      failedLoginDelayMs: 0,
       authorizer: new MemoryAuthorizer({ users: { [user]: { password: "pw", permissions: "elradfmw" } } }),
     });
   const fsA = new MemoryFileSystem({ files: { "/only-a.txt": "a" } });
