@@ -333,8 +333,8 @@ function tally(label, outcome, parse) {
 async function staticChecks(deno, timeoutMs, results) {
   const scripts = readdirSync(join(ROOT, "scripts")).filter((name) => name.endsWith(".ts")).map((name) => `scripts/${name}`);
   const checks = [
-    // --doc also type-checks every JSDoc @example, so the examples cannot rot.
-    ["deno check", ["check", "--doc", "mod.ts", "src/", "tests/", "examples/", ...scripts]],
+    // --doc also type-checks every JSDoc @example and the README's TypeScript blocks, so they cannot rot.
+    ["deno check", ["check", "--doc", "mod.ts", "src/", "tests/", "examples/", ...scripts, "README.md"]],
     ["deno lint", ["lint", "mod.ts", "src/", "tests/", "examples/", "scripts/"]],
     ["deno doc --lint", ["doc", "--lint", "mod.ts"]],
     // The package as JSR would take it (slow types, excluded files); dirty trees are fine locally.
