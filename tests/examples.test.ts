@@ -128,7 +128,7 @@ function testRunnerCommand(file: string): string[] {
 test("examples/test_fixture.test.ts passes under this runtime's own test runner", async () => {
   const file = join(EXAMPLES, "test_fixture.test.ts");
   assert.ok(existsSync(file));
-  const env = { ...process.env, NO_COLOR: "1" };
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
   // Without the parent's NODE_TEST_CONTEXT, node --test runs the file as a
   // run of its own instead of skipping it as a nested one.
   delete env.NODE_TEST_CONTEXT;
