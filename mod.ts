@@ -64,9 +64,14 @@ export type {
   ListenOptions,
   Runtime,
   SocketAddress,
+  TlsConnection,
+  TlsContext,
+  TlsContextOptions,
+  UpgradeOptions,
   WriteMode,
 } from "./src/port.ts";
 export type { MasqueradeAddressMap } from "./src/masquerade.ts";
+export type { FtpsOptions, TlsCertificate, TlsSessionReuse } from "./src/tls.ts";
 export { LocalFileSystem, type LocalFileSystemOptions } from "./src/fs/local.ts";
 export { MemoryFileSystem, type MemoryFileSystemOptions } from "./src/fs/memory.ts";
 export {

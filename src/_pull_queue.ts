@@ -50,6 +50,9 @@ export interface PullQueue {
   fail(error: Error): void;
   /** Drops everything queued; pending and later reads give `null`. */
   close(): void;
+  /** Ends the queue and hands back what it held, for a new owner of the
+   * source (a TLS layer taking over a socket). */
+  takeQueued(): Uint8Array[];
   /** The next chunk, or `null` at the end. At most one may be pending. */
   read(): Promise<Uint8Array | null>;
 }
@@ -131,6 +134,13 @@ export function createPullQueue(options: PullQueueOptions): PullQueue {
       ended = true;
       failure = undefined;
       settleWaiter();
+    },
+    takeQueued() {
+      const taken = chunks.splice(0);
+      queued = 0;
+      ended = true;
+      settleWaiter();
+      return taken;
     },
     read() {
       const chunk = chunks.shift();

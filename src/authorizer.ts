@@ -104,6 +104,8 @@ export interface UserAccount {
   readonly loginMessage?: string;
   /** Text of the 221 reply. */
   readonly quitMessage?: string;
+  /** Refuse the login (530) unless the control connection uses TLS. */
+  readonly tlsRequired?: boolean;
 }
 
 /**
@@ -152,6 +154,8 @@ export interface AnonymousAccess {
   readonly loginMessage?: string;
   /** Text of the 221 reply; default `Goodbye.` */
   readonly quitMessage?: string;
+  /** This user may log in only over TLS (AUTH TLS or implicit FTPS). */
+  readonly tlsRequired?: boolean;
 }
 
 /** A user of a {@link MemoryAuthorizer}: a password hash made by
@@ -305,7 +309,7 @@ export class MemoryAuthorizer implements Authorizer {
   }
 }
 
-function account(username: string, access: AnonymousAccess): UserAccount {
+function account(username: string, access: AnonymousAccess & { readonly tlsRequired?: boolean }): UserAccount {
   return {
     username,
     permissions: access.permissions ?? READ_ONLY_PERMISSIONS,
@@ -314,6 +318,7 @@ function account(username: string, access: AnonymousAccess): UserAccount {
     home: access.home,
     loginMessage: access.loginMessage,
     quitMessage: access.quitMessage,
+    tlsRequired: access.tlsRequired,
   };
 }
 

@@ -61,6 +61,8 @@ export interface PassiveChannelOptions {
   readonly acceptTimeoutMs: number;
   /** Told about a refused connection from another address. */
   readonly onForeignPeer: (address: string) => void;
+  /** The connection will get TLS (PROT P). */
+  readonly upgradable?: boolean;
 }
 
 /** A listening passive channel and the port it listens on.
@@ -152,7 +154,8 @@ async function listenInRange(
   onConnection: (conn: Connection) => void,
 ): Promise<Listener> {
   const range = options.portRange;
-  if (!range) return await options.runtime.listen({ host: options.host, port: 0, onConnection });
+  const { upgradable } = options;
+  if (!range) return await options.runtime.listen({ host: options.host, port: 0, onConnection, upgradable });
   const [from, to] = range;
   const size = to - from + 1;
   // A random start spreads sessions over the range and makes the next port
@@ -161,7 +164,7 @@ async function listenInRange(
   for (let i = 0; i < size; i++) {
     const port = from + ((start + i) % size);
     try {
-      return await options.runtime.listen({ host: options.host, port, onConnection });
+      return await options.runtime.listen({ host: options.host, port, onConnection, upgradable });
     } catch (error) {
       if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
     }
@@ -194,6 +197,8 @@ export interface ActiveChannelOptions {
   readonly localAddress?: string;
   /** How long `connect()` may take. */
   readonly connectTimeoutMs: number;
+  /** The connection will get TLS (PROT P). */
+  readonly upgradable?: boolean;
 }
 
 /**
@@ -223,8 +228,8 @@ export function openActiveChannel(options: ActiveChannelOptions): DataChannel {
           clearTimeout(timer);
           reject(error);
         };
-        const { host, port, localAddress } = options;
-        options.runtime.connect({ host, port, localAddress }).then(
+        const { host, port, localAddress, upgradable } = options;
+        options.runtime.connect({ host, port, localAddress, upgradable }).then(
           (conn) => {
             clearTimeout(timer);
             if (closed) {

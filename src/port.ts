@@ -7,11 +7,11 @@
  * Timers are the Web-standard `setTimeout`/`clearTimeout`, which all three
  * runtimes share, so they need no adapter.
  *
- * TLS (FTPS) is meant to plug in here as one more `Runtime` member that turns
- * an accepted plain {@link Connection} into an encrypted one, with one secure
- * context shared by control and data connections so that data connections
- * can resume the control connection's session. Because the result is again a
- * `Connection`, sessions and data channels will not change.
+ * TLS (FTPS) plugs in as {@link Runtime.upgradeTls}, which turns an accepted
+ * plain {@link Connection} into an encrypted one. Every connection of a
+ * server is upgraded with one shared {@link TlsContext}, so that data
+ * connections can resume the control connection's session. The result is
+ * again a `Connection`, so sessions and data channels need no TLS code.
  *
  * @module
  */
@@ -101,6 +101,9 @@ export interface ListenOptions {
   readonly backlog?: number;
   /** Called once for each accepted connection. */
   readonly onConnection: (conn: Connection) => void;
+  /** Accepted connections will be handed to {@link Runtime.upgradeTls}; an
+   * adapter whose fastest sockets can't be upgraded uses another kind. */
+  readonly upgradable?: boolean;
 }
 
 /** A bound, listening TCP socket.
@@ -135,6 +138,8 @@ export interface ConnectOptions {
   readonly port: number;
   /** Source address to bind before connecting, where the runtime allows it. */
   readonly localAddress?: string;
+  /** The connection will be handed to {@link Runtime.upgradeTls}. */
+  readonly upgradable?: boolean;
 }
 
 /** What kind of thing a path names. Symlinks are only reported by `lstat`
@@ -305,6 +310,76 @@ export interface FilePort {
   openWrite(path: string, mode: WriteMode): Promise<FileSink>;
 }
 
+/** A certificate, its key and the lowest protocol version to accept, as PEM
+ * text.
+ *
+ * @example
+ * ```ts
+ * import type { TlsContextOptions } from "./port.ts";
+ * declare const cert: string, key: string;
+ * const options: TlsContextOptions = { cert, key, minVersion: "TLSv1.2", resumption: true };
+ * ```
+ */
+export interface TlsContextOptions {
+  /** The certificate chain, PEM. */
+  readonly cert: string;
+  /** The private key, PEM (unencrypted). */
+  readonly key: string;
+  /** The lowest TLS version a client may negotiate. */
+  readonly minVersion: "TLSv1.2" | "TLSv1.3";
+  /** Whether clients may resume sessions (tickets, and session IDs). */
+  readonly resumption: boolean;
+}
+
+/** An adapter's secure context: certificate, key and the session caches
+ * that let a data connection resume the control connection's session.
+ * Opaque to the core.
+ *
+ * @example
+ * ```ts
+ * import type { Runtime, TlsContext } from "./port.ts";
+ * declare const runtime: Runtime, cert: string, key: string;
+ * const context: TlsContext = runtime.createTlsContext({ cert, key, minVersion: "TLSv1.2", resumption: true });
+ * ```
+ */
+export interface TlsContext {
+  /** The lowest TLS version it accepts. */
+  readonly minVersion: "TLSv1.2" | "TLSv1.3";
+}
+
+/** A connection after a successful TLS handshake.
+ *
+ * @example
+ * ```ts
+ * import type { TlsConnection } from "./port.ts";
+ * function describe(conn: TlsConnection): string {
+ *   return `${conn.protocol}${conn.sessionReused ? ", resumed" : ""}`;
+ * }
+ * ```
+ */
+export interface TlsConnection extends Connection {
+  /** The negotiated version, such as `TLSv1.3`. */
+  readonly protocol: string;
+  /** Whether the client resumed an earlier session of the same context
+   * (what a data connection does with its control connection's session). */
+  readonly sessionReused: boolean;
+}
+
+/** How {@link Runtime.upgradeTls} starts the handshake.
+ *
+ * @example
+ * ```ts
+ * import type { UpgradeOptions } from "./port.ts";
+ * const options: UpgradeOptions = { preface: new TextEncoder().encode("234 AUTH TLS ok.\r\n") };
+ * ```
+ */
+export interface UpgradeOptions {
+  /** Bytes sent in the clear just before the handshake (the 234 reply to
+   * AUTH TLS). The adapter stops reading first, so that the client's
+   * ClientHello, which follows at once, is never read as plain data. */
+  readonly preface?: Uint8Array;
+}
+
 /**
  * The program around the server, for the CLI only (the library never exits
  * the program or installs signal handlers by itself).
@@ -362,6 +437,14 @@ export interface Runtime {
   /** Opens an outgoing TCP connection; rejects with a POSIX `code` (such as
    * `ECONNREFUSED`) on failure. */
   connect(options: ConnectOptions): Promise<Connection>;
+  /** Builds a secure context; throws when the PEM text is not a valid
+   * certificate and matching key. */
+  createTlsContext(options: TlsContextOptions): TlsContext;
+  /** Runs the server side of a TLS handshake on `conn` (which must not be
+   * read from afterwards) with `context`. One awaitable step: a caller
+   * bounding the handshake time closes `conn` when its timer fires. Rejects
+   * (closing `conn`) when the handshake fails or the peer goes away. */
+  upgradeTls(conn: Connection, context: TlsContext, options?: UpgradeOptions): Promise<TlsConnection>;
   /** Native file access, used by `LocalFileSystem` and the CLI. */
   readonly files: FilePort;
   /** The surrounding program (arguments, signals, exit, output); used only

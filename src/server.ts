@@ -21,6 +21,8 @@ import { encodeReply, Reply } from "./reply.ts";
 import { Security, type SecurityOptions } from "./security.ts";
 import { Session, type SessionContext } from "./session.ts";
 import { expel } from "./session_guard.ts";
+import { tlsCommands } from "./commands/tls.ts";
+import { createTlsContextFrom, type FtpsOptions, type SessionTls, type TlsCertificate, type TlsSettings } from "./tls.ts";
 import { VERSION } from "./version.ts";
 
 /** Options of {@link FtpServer}; the limits, timeouts, bans, throttling and
@@ -37,7 +39,7 @@ import { VERSION } from "./version.ts";
  * };
  * ```
  */
-export interface FtpServerOptions extends SecurityOptions {
+export interface FtpServerOptions extends SecurityOptions, FtpsOptions {
   /** Address to listen on; default all interfaces (`::`, or `0.0.0.0`
    * where IPv6 is unavailable). */
   readonly host?: string;
@@ -142,6 +144,8 @@ export class FtpServer {
   readonly #metrics = new MetricsCollector();
   #listener: Listener | null = null;
   #closing = false;
+  #implicitListener: Listener | null = null;
+  #tls: TlsSettings | undefined;
 
   /** Only stores the options; nothing is bound until {@link listen}. */
   constructor(options: FtpServerOptions = {}) {
@@ -171,23 +175,71 @@ export class FtpServer {
     this.#closing = false;
     const options = this.#options;
     const runtime = options.runtime ?? await loadRuntime();
+    this.#tls = options.tls && {
+      context: await createTlsContextFrom(runtime, options.tls, options.tlsSessionReuse ?? "allow"),
+      controlRequired: options.tlsControlRequired ?? false,
+      dataRequired: options.tlsDataRequired ?? false,
+      sessionReuse: options.tlsSessionReuse ?? "allow",
+    };
     const context = this.#context(runtime);
     const onConnection = (conn: Connection) => this.#serve(context, conn);
     const port = options.port ?? DEFAULT_PORT;
+    const upgradable = this.#tls !== undefined;
     if (options.host !== undefined) {
-      this.#listener = await runtime.listen({ host: options.host, port, onConnection });
+      this.#listener = await runtime.listen({ host: options.host, port, onConnection, upgradable });
     } else {
       try {
-        this.#listener = await runtime.listen({ host: "::", port, onConnection });
+        this.#listener = await runtime.listen({ host: "::", port, onConnection, upgradable });
       } catch (error) {
         // Only a host without IPv6 falls back; a busy or forbidden port is
         // the same on IPv4, so that error is the one to report.
         const code = (error as { code?: string }).code;
         if (code === "EADDRINUSE" || code === "EACCES") throw error;
-        this.#listener = await runtime.listen({ host: "0.0.0.0", port, onConnection });
+        this.#listener = await runtime.listen({ host: "0.0.0.0", port, onConnection, upgradable });
+      }
+    }
+    if (options.implicitTlsPort !== undefined) {
+      if (!this.#tls) throw new Error("implicitTlsPort needs the tls option");
+      try {
+        this.#implicitListener = await runtime.listen({
+          host: this.#listener.address.address,
+          port: options.implicitTlsPort,
+          onConnection: (conn) => void this.#serveImplicit(context, conn),
+          upgradable,
+        });
+      } catch (error) {
+        await this.#listener.close();
+        this.#listener = null;
+        throw error;
       }
     }
     return this.#listener.address;
+  }
+
+  /** The implicit FTPS address; throws unless `implicitTlsPort` was given
+   * and {@link listen} has resolved. */
+  get implicitTlsAddress(): SocketAddress {
+    if (!this.#implicitListener) throw new Error("FtpServer has no implicit TLS listener");
+    return this.#implicitListener.address;
+  }
+
+  /**
+   * Replaces the certificate and key without a restart: connections made
+   * from now on get the new ones; open sessions keep theirs. Rejects (and
+   * keeps the old certificate) when the new one can't be loaded.
+   *
+   * @example
+   * ```ts
+   * import { FtpServer } from "../mod.ts";
+   * declare const server: FtpServer;
+   * await server.reloadTls({ cert: "/etc/tsftpd/cert.pem", key: "/etc/tsftpd/key.pem" });
+   * ```
+   */
+  async reloadTls(certificate: TlsCertificate): Promise<void> {
+    const settings = this.#tls;
+    if (!settings) throw new Error("FtpServer was not started with the tls option");
+    const runtime = this.#options.runtime ?? await loadRuntime();
+    settings.context = await createTlsContextFrom(runtime, certificate, settings.sessionReuse);
   }
 
   /** The bound address; throws before {@link listen} has resolved. */
@@ -234,9 +286,10 @@ export class FtpServer {
    */
   async close(options: CloseOptions = {}): Promise<void> {
     this.#closing = true;
-    const listener = this.#listener;
+    const listeners = [this.#listener, this.#implicitListener];
     this.#listener = null;
-    await listener?.close();
+    this.#implicitListener = null;
+    for (const listener of listeners) await listener?.close();
     const grace = sleep(options.graceMs ?? 0);
     try {
       await Promise.all([...this.#sessions.keys()].map(async (session) => {
@@ -260,7 +313,11 @@ export class FtpServer {
       runtime,
       authorizer: options.authorizer ?? new MemoryAuthorizer({ anonymous: true }),
       defaultFs,
-      commands: commandTable([...builtinCommands, ...(options.commands ?? []).map(customCommandSpec)]),
+      commands: commandTable([
+        ...builtinCommands,
+        ...(this.#tls ? tlsCommands : []),
+        ...(options.commands ?? []).map(customCommandSpec),
+      ]),
       siteCommands: commandTable([...builtinSiteCommands, ...(options.siteCommands ?? []).map(customCommandSpec)]),
       logger: this.#metrics.logger(
         options.logger ?? createConsoleLogger({
@@ -277,10 +334,11 @@ export class FtpServer {
       permitForeignAddresses: options.permitForeignAddresses ?? false,
       permitPrivilegedPorts: options.permitPrivilegedPorts ?? false,
       security: new Security(options),
+      tls: this.#tls,
     };
   }
 
-  #serve(context: SessionContext, conn: Connection): void {
+  #serve(context: SessionContext, conn: Connection, tls?: SessionTls): void {
     if (this.#closing) {
       conn.close();
       return;
@@ -296,6 +354,7 @@ export class FtpServer {
       return;
     }
     const session = new Session(context, conn);
+    if (tls) session.tls = tls;
     const serve = async () => {
       if (await security.bans?.isAddressBanned(address)) {
         return await expel(session, "Too many failed logins from your address; try again later.");
@@ -313,5 +372,19 @@ export class FtpServer {
         conn.closed.then(() => security.release(address));
       }),
     );
+  }
+
+  /** Implicit FTPS: TLS from the first byte, data protected by default. */
+  async #serveImplicit(context: SessionContext, conn: Connection): Promise<void> {
+    const tls = context.tls as TlsSettings;
+    const tlsContext = tls.context;
+    let secure;
+    try {
+      secure = await context.runtime.upgradeTls(conn, tlsContext);
+    } catch {
+      return; // the adapter has closed it; nothing was said in the clear
+    }
+    if (this.#closing) return secure.close();
+    this.#serve(context, secure, { control: tlsContext, pbsz: true, protectData: true });
   }
 }

@@ -20,6 +20,7 @@ import type { Connection, Runtime, SocketAddress } from "./port.ts";
 import { encodeReply, Reply } from "./reply.ts";
 import type { Security } from "./security.ts";
 import { guardSession, watchStall } from "./session_guard.ts";
+import { enforceTlsPolicy, protectDataConnection, type SessionTls, type TlsSettings } from "./tls.ts";
 
 /** Server-wide settings and services a session uses.
  *
@@ -54,6 +55,8 @@ export interface SessionContext {
   readonly permitPrivilegedPorts: boolean;
   /** Limits, timeouts and bans (see `SecurityOptions`). */
   readonly security: Security;
+  /** FTPS, when configured. */
+  readonly tls?: TlsSettings;
 }
 
 /** A logged-in user as the session holds them.
@@ -149,7 +152,6 @@ export class Session {
   /** Unique while the program runs, for hooks and logs. */
   readonly id: number = ++lastSessionId;
   readonly context: SessionContext;
-  readonly connection: Connection;
   readonly remoteAddress: SocketAddress;
   readonly localAddress: SocketAddress;
   /** Name given by USER, waiting for PASS. */
@@ -170,6 +172,9 @@ export class Session {
   /** When the client last sent a command or a transfer ended (`Date.now()`
    * scale), for the idle timeout. */
   lastActivityAt: number = Date.now();
+  /** AUTH TLS, PBSZ and PROT state. */
+  tls: SessionTls = { control: null, pbsz: false, protectData: false };
+  #connection: Connection;
   #dataChannel: DataChannel | null = null;
   #transfer: RunningTransfer | null = null;
   #closed = false;
@@ -179,9 +184,21 @@ export class Session {
 
   constructor(context: SessionContext, connection: Connection) {
     this.context = context;
-    this.connection = connection;
+    this.#connection = connection;
     this.remoteAddress = connection.remoteAddress;
     this.localAddress = connection.localAddress;
+  }
+
+  /** The control connection; AUTH TLS replaces it with its encrypted
+   * self. */
+  get connection(): Connection {
+    return this.#connection;
+  }
+
+  /** Carries on over `connection` (the same peer, now encrypted). */
+  replaceConnection(connection: Connection): void {
+    this.#connection = connection;
+    if (this.#closed) connection.close();
   }
 
   /** Serves the connection until the client quits or disconnects. */
@@ -192,7 +209,7 @@ export class Session {
     try {
       this.connection.setNoDelay(true);
       await this.reply(Reply.ServiceReady, this.context.banner);
-      const lines = new LineReader();
+      let lines = new LineReader();
       while (!this.#quitting) {
         const chunk = await this.connection.read();
         if (!chunk) break;
@@ -200,7 +217,14 @@ export class Session {
           if (this.#quitting) break;
           this.lastActivityAt = Date.now();
           if (event.kind === "line") {
+            const control = this.#connection;
             await this.#execute(event.text);
+            // Plain bytes that came after AUTH TLS may have been injected by
+            // a third party (CVE-2011-0411): they are dropped, not run.
+            if (this.#connection !== control) {
+              lines = new LineReader();
+              break;
+            }
           } else if (event.kind === "too-long") {
             this.log("warn", "Refused a command line longer than 2 KiB.");
             await this.reply(Reply.SyntaxError, "Command line too long.");
@@ -362,9 +386,10 @@ export class Session {
     const { security } = this.context;
     const stall = watchStall(progress, security.dataTimeoutMs, () => channel.close());
     try {
-      const data = await channel.connect().catch(() => {
+      const plain = await channel.connect().catch(() => {
         throw new FtpError(Reply.CantOpenData, "Can't open data connection.");
       });
+      const data = await protectDataConnection(this, plain);
       await job.run(security.throttle(data, this.user?.account.username), progress);
       if (progress.aborted) throw new FtpError(Reply.TransferAborted, "Transfer aborted.");
       outcome = { code: Reply.TransferComplete, text: "Transfer complete." };
@@ -458,6 +483,7 @@ export class Session {
     }
     if (spec.verb !== "RNTO") this.renameFrom = null;
     try {
+      enforceTlsPolicy(this, spec.verb);
       await runCommand(this, spec, argument);
     } catch (error) {
       const reply = replyForError(error);

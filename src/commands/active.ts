@@ -73,6 +73,7 @@ async function activeMode(session: Session, verb: "PORT" | "EPRT", target: Targe
     // Binding the local address only makes sense within one family.
     localAddress: target.family === localAddress.family ? localAddress.address : undefined,
     connectTimeoutMs: context.passiveTimeoutMs,
+    upgradable: session.tls.protectData,
   }));
   await session.reply(Reply.Ok, `${verb} command successful.`);
 }

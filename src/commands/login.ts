@@ -67,6 +67,11 @@ async function pass(session: Session, password: string): Promise<void> {
     session.emit("onLoginFailed", { username });
     return await refuseLogin(session, username, "Login incorrect.");
   }
+  if (account.tlsRequired && !session.tls.control) {
+    session.log("info", `USER '${username}' refused: the account requires TLS.`);
+    session.pendingUsername = null;
+    throw new FtpError(Reply.NotLoggedIn, "This account must use TLS; use AUTH TLS first.");
+  }
   await admitLogin(session, account.username, username);
   session.user = { account, fs };
   session.pendingUsername = null;

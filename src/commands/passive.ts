@@ -21,6 +21,7 @@ async function listen(session: Session): Promise<number> {
       clientAddress: context.permitForeignAddresses ? undefined : session.remoteAddress.address,
       acceptTimeoutMs: context.passiveTimeoutMs,
       onForeignPeer: (address) => session.log("warn", `Refused data connection from foreign address ${address}.`),
+      upgradable: session.tls.protectData,
     });
     session.setDataChannel(channel);
     return port;

@@ -1,7 +1,8 @@
 /**
  * The Bun adapter: `Bun.listen`/`Bun.connect` sockets and `Bun.file` reads;
  * everything else on `node:fs/promises`, because Bun's file writer can
- * neither append nor truncate.
+ * neither append nor truncate. Connections that TLS may take over come from
+ * `node:net`, for `node:tls` (see `_node_tls.ts` for why not `upgradeTLS`).
  *
  * @module
  */
@@ -19,7 +20,9 @@ import { toSocketAddress } from "./_address.ts";
 import { connectionClosedError } from "./_errors.ts";
 import { assertRegularFile } from "./_file_kind.ts";
 import { nodeFiles } from "./_node_files.ts";
+import { connectNet, listenNet } from "./_node_net.ts";
 import { nodeHost } from "./_node_process.ts";
+import { createTlsContext, upgradeTls } from "./_node_tls.ts";
 import { createWriteChain } from "./_write_chain.ts";
 
 /** The part of a write the kernel has not taken yet, waiting for `drain`. */
@@ -151,6 +154,7 @@ function handlers(onOpen?: (connection: Connection) => void) {
 }
 
 function listen(options: ListenOptions): Promise<Listener> {
+  if (options.upgradable) return listenNet(options);
   // Bun.listen has no backlog option, so options.backlog is ignored here.
   let listener: Bun.TCPSocketListener<SocketEvents>;
   try {
@@ -178,6 +182,7 @@ function listen(options: ListenOptions): Promise<Listener> {
 }
 
 async function connect(options: ConnectOptions): Promise<Connection> {
+  if (options.upgradable) return await connectNet(options);
   // Bun.connect cannot bind a source address, so options.localAddress is
   // ignored; the system picks the interface that routes to the peer.
   const socket = await Bun.connect<SocketEvents>({
@@ -232,6 +237,8 @@ export const runtime: Runtime = {
   version: Bun.version,
   listen,
   connect,
+  createTlsContext,
+  upgradeTls,
   files,
   host: nodeHost,
 };

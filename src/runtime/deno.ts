@@ -1,7 +1,9 @@
 /**
  * The Deno adapter, on Deno's native APIs: `Deno.listen`/`Deno.connect`
  * receive about twice as fast as Deno's `node:net`, and `Deno.open` reads
- * files faster than its `node:fs`.
+ * files faster than its `node:fs`. TLS is the exception: only Deno's
+ * `node:tls` can upgrade an accepted socket, so connections that may be
+ * upgraded come from `node:net`.
  *
  * @module
  */
@@ -23,6 +25,8 @@ import type {
 import { toSocketAddress } from "./_address.ts";
 import { codedError, connectionClosedError } from "./_errors.ts";
 import { assertRegularFile, fileKind } from "./_file_kind.ts";
+import { connectNet, listenNet } from "./_node_net.ts";
+import { createTlsContext, upgradeTls } from "./_node_tls.ts";
 import { createWriteChain } from "./_write_chain.ts";
 
 /** First receive buffer of a connection: small, as control connections carry
@@ -162,6 +166,9 @@ async function acceptLoop(
 }
 
 function listen(options: ListenOptions): Promise<Listener> {
+  // Deno's native sockets have no server-side TLS upgrade, its node:net
+  // sockets do.
+  if (options.upgradable) return listenNet(options);
   // Deno.listen has no backlog option, so options.backlog is ignored here.
   let listener: Deno.TcpListener;
   try {
@@ -185,6 +192,7 @@ function listen(options: ListenOptions): Promise<Listener> {
 }
 
 async function connect(options: ConnectOptions): Promise<Connection> {
+  if (options.upgradable) return await connectNet(options);
   // Deno.connect cannot bind a source address, so options.localAddress is
   // ignored; the system picks the interface that routes to the peer.
   const conn = await posix(Deno.connect({ hostname: options.host, port: options.port }));
@@ -380,6 +388,8 @@ export const runtime: Runtime = {
   version: Deno.version.deno,
   listen,
   connect,
+  createTlsContext,
+  upgradeTls,
   files,
   host,
 };

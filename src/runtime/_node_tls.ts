@@ -1,0 +1,157 @@
+/**
+ * TLS for every adapter, on `node:tls`: the only server-side TLS upgrade
+ * that works on all three runtimes (Deno's native TLS can't upgrade an
+ * accepted socket; Bun's `upgradeTLS` loses bytes given to the plain
+ * handlers and its TLS listeners don't share sessions, pitfalls P4 and P5).
+ *
+ * So connections that TLS may take over are `node:net` sockets on every
+ * runtime (`upgradable` in the listen and connect options), handed to
+ * `TLSSocket` directly. `TLSSocket` over a JS `Duplex` around a native
+ * socket was tried and fails: Deno never sends close_notify on it, Bun
+ * truncates large sends.
+ *
+ * @module
+ */
+
+import type { Buffer } from "node:buffer";
+import { constants } from "node:crypto";
+import type * as net from "node:net";
+import * as tls from "node:tls";
+import type { Connection, TlsConnection, TlsContext, TlsContextOptions, UpgradeOptions } from "../port.ts";
+import { codedError } from "./_errors.ts";
+import { detachSocket, wrapSocket } from "./_node_net.ts";
+
+/** Session IDs remembered for TLS 1.2 clients that resume by ID alone. */
+const SESSION_CACHE_SIZE = 1024;
+
+interface ContextState {
+  readonly secureContext: tls.SecureContext;
+  /** Never listens: Node keeps a session-ID cache only through a
+   * `tls.Server`'s `newSession`/`resumeSession` events, which a `TLSSocket`
+   * created with `server` uses. Absent when resumption is off. */
+  readonly sessionServer?: tls.Server;
+}
+
+const states = new WeakMap<TlsContext, ContextState>();
+
+function sessionIdServer(): tls.Server {
+  const server = tls.createServer();
+  const cache = new Map<string, Buffer>();
+  server.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
+    cache.set(id.toString("hex"), data);
+    if (cache.size > SESSION_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    done();
+  });
+  server.on("resumeSession", (id: Buffer, done: (error: Error | null, data: Buffer | null) => void) => {
+    done(null, cache.get(id.toString("hex")) ?? null);
+  });
+  return server;
+}
+
+/**
+ * Builds a secure context: one per certificate, shared by every control and
+ * data connection so that data connections resume the control connection's
+ * session (tickets are keyed per context).
+ *
+ * @example
+ * ```ts
+ * import { createTlsContext } from "./_node_tls.ts";
+ * declare const cert: string, key: string;
+ * const context = createTlsContext({ cert, key, minVersion: "TLSv1.2", resumption: true });
+ * ```
+ */
+export function createTlsContext(options: TlsContextOptions): TlsContext {
+  const secureContext = tls.createSecureContext({
+    cert: options.cert,
+    key: options.key,
+    minVersion: options.minVersion,
+    // Without tickets and without an ID cache nothing can be resumed.
+    secureOptions: options.resumption ? 0 : constants.SSL_OP_NO_TICKET,
+  });
+  const context: TlsContext = { minVersion: options.minVersion };
+  states.set(context, { secureContext, sessionServer: options.resumption ? sessionIdServer() : undefined });
+  return context;
+}
+
+function writeRaw(socket: net.Socket, data: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(data, (error) => (error ? reject(error) : resolve())));
+}
+
+/** Takes the plain socket over from `conn` for TLS. */
+async function transportOf(conn: Connection, options: UpgradeOptions): Promise<net.Socket> {
+  // Detaching pauses the socket before the preface goes out, so the
+  // ClientHello that answers it stays in the socket for TLS (pitfall P1).
+  const taken = detachSocket(conn);
+  if (!taken) {
+    conn.close();
+    throw new Error("upgradeTls: the connection was not listened for or connected with `upgradable`");
+  }
+  const { socket, queued } = taken;
+  try {
+    if (options.preface) await writeRaw(socket, options.preface);
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  // Bytes the plain reader had already taken (an eager client's ClientHello
+  // on a data connection) go back in front, where TLS reads first.
+  for (const chunk of queued.reverse()) socket.unshift(chunk);
+  return socket;
+}
+
+/**
+ * Runs a server-side TLS handshake on `conn`; every adapter's `upgradeTls`.
+ *
+ * @example
+ * ```ts
+ * import { createTlsContext, upgradeTls } from "./_node_tls.ts";
+ * import type { Connection } from "../port.ts";
+ * declare const conn: Connection, cert: string, key: string;
+ * const secure = await upgradeTls(conn, createTlsContext({ cert, key, minVersion: "TLSv1.2", resumption: true }));
+ * console.log(secure.protocol);
+ * ```
+ */
+export async function upgradeTls(
+  conn: Connection,
+  context: TlsContext,
+  options: UpgradeOptions = {},
+): Promise<TlsConnection> {
+  const state = states.get(context);
+  if (!state) throw new Error("upgradeTls: the context was not made by this runtime's createTlsContext");
+  const transport = await transportOf(conn, options);
+  const socket = new tls.TLSSocket(transport, {
+    isServer: true,
+    secureContext: state.secureContext,
+    server: state.sessionServer,
+  });
+  // Wrapped at once, before any event can fire (pitfall P2).
+  const connection = wrapSocket(socket);
+  // The peer's close_notify is answered with ours (ftplib waits for it in
+  // unwrap()); the plain socket may allow half-open, TLS here does not.
+  socket.once("end", () => socket.end());
+  // The plain socket goes with it, so the plain connection's `closed`
+  // resolves too.
+  socket.once("close", () => transport.destroy());
+  return await new Promise<TlsConnection>((resolve, reject) => {
+    const fail = (error?: Error) => {
+      socket.off("secure", onSecure);
+      connection.close();
+      reject(error ?? codedError("ECONNRESET", "connection closed during the TLS handshake"));
+    };
+    const onSecure = () => {
+      socket.off("error", fail);
+      socket.off("close", fail);
+      resolve({
+        ...connection,
+        // Bun's TLSSocket doesn't report them; they are the plain socket's.
+        localAddress: conn.localAddress,
+        remoteAddress: conn.remoteAddress,
+        protocol: socket.getProtocol() ?? "unknown",
+        sessionReused: socket.isSessionReused(),
+      });
+    };
+    socket.once("secure", onSecure);
+    socket.once("error", fail);
+    socket.once("close", () => fail());
+  });
+}
