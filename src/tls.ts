@@ -213,6 +213,9 @@ export async function protectDataConnection(session: Session, plain: Connection)
     throw new FtpError(Reply.TlsDataFailed, "TLS handshake on the data connection failed.");
   }
   if (session.context.tls?.sessionReuse === "require" && !secure.sessionReused) {
+    // A clean TLS close, so the client's unwrap() succeeds and it reads the
+    // reply instead of failing on a broken connection.
+    await secure.closeWrite().catch(() => {});
     secure.close();
     session.log("warn", "Refused a data connection that did not resume the control connection's TLS session.");
     throw new FtpError(

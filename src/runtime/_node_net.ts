@@ -50,6 +50,8 @@ export function detachSocket(conn: Connection): { socket: net.Socket; queued: Ui
  * Wraps a connected `node:net` socket, or a `node:tls` socket on one, as a
  * {@link Connection}. Listeners are attached at once: Deno's `node:tls`
  * loses data that arrives before a `data` listener exists (pitfall P2).
+ * With `pausable` false the socket is never paused (no receive-side
+ * backpressure), for sockets that break when paused.
  *
  * @example
  * ```ts
@@ -60,10 +62,10 @@ export function detachSocket(conn: Connection): { socket: net.Socket; queued: Ui
  * socket.on("error", () => {});
  * ```
  */
-export function wrapSocket(socket: net.Socket): Connection {
+export function wrapSocket(socket: net.Socket, pausable = true): Connection {
   const queue = createPullQueue({
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
+    pause: () => pausable && socket.pause(),
+    resume: () => pausable && socket.resume(),
   });
   let closed = false;
   let writeClosed: Promise<void> | undefined;

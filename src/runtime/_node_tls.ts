@@ -99,24 +99,39 @@ async function transportOf(conn: Connection, options: UpgradeOptions): Promise<n
   return socket;
 }
 
+/** How an adapter's TLS sockets behave. */
+export interface TlsUpgradeOptions {
+  /** Whether a TLS socket may be paused for receive-side backpressure.
+   * Deno's `node:tls` never emits the peer's close_notify once a socket has
+   * been paused and resumed, so an ftplib upload hangs in `unwrap()`. */
+  readonly pausable: boolean;
+}
+
 /**
- * Runs a server-side TLS handshake on `conn`; every adapter's `upgradeTls`.
+ * Makes the adapter's `upgradeTls`: a server-side TLS handshake on `conn`.
  *
  * @example
  * ```ts
- * import { createTlsContext, upgradeTls } from "./_node_tls.ts";
+ * import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
  * import type { Connection } from "../port.ts";
  * declare const conn: Connection, cert: string, key: string;
+ * const upgradeTls = tlsUpgrade({ pausable: true });
  * const secure = await upgradeTls(conn, createTlsContext({ cert, key, minVersion: "TLSv1.2", resumption: true }));
  * console.log(secure.protocol);
  * ```
  */
-export async function upgradeTls(
+export function tlsUpgrade(
+  adapter: TlsUpgradeOptions,
+): (conn: Connection, context: TlsContext, options?: UpgradeOptions) => Promise<TlsConnection> {
+  return (conn, context, options = {}) => upgrade(conn, context, options, adapter.pausable);
+}
+
+async function upgrade(
   conn: Connection,
   context: TlsContext,
-  options: UpgradeOptions = {},
-): Promise<TlsConnection> {
-  const state = states.get(context);
+  options: UpgradeOptions,
+  pausable: boolean,
+): Promise<TlsConnection> {  const state = states.get(context);
   if (!state) throw new Error("upgradeTls: the context was not made by this runtime's createTlsContext");
   const transport = await transportOf(conn, options);
   const socket = new tls.TLSSocket(transport, {
@@ -125,7 +140,7 @@ export async function upgradeTls(
     server: state.sessionServer,
   });
   // Wrapped at once, before any event can fire (pitfall P2).
-  const connection = wrapSocket(socket);
+  const connection = wrapSocket(socket, pausable);
   // The peer's close_notify is answered with ours (ftplib waits for it in
   // unwrap()); the plain socket may allow half-open, TLS here does not.
   socket.once("end", () => socket.end());

@@ -22,7 +22,7 @@ import { assertRegularFile } from "./_file_kind.ts";
 import { nodeFiles } from "./_node_files.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
 import { nodeHost } from "./_node_process.ts";
-import { createTlsContext, upgradeTls } from "./_node_tls.ts";
+import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
 import { createWriteChain } from "./_write_chain.ts";
 
 /** The part of a write the kernel has not taken yet, waiting for `drain`. */
@@ -238,7 +238,7 @@ export const runtime: Runtime = {
   listen,
   connect,
   createTlsContext,
-  upgradeTls,
+  upgradeTls: tlsUpgrade({ pausable: true }),
   files,
   host: nodeHost,
 };

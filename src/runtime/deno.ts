@@ -26,7 +26,7 @@ import { toSocketAddress } from "./_address.ts";
 import { codedError, connectionClosedError } from "./_errors.ts";
 import { assertRegularFile, fileKind } from "./_file_kind.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
-import { createTlsContext, upgradeTls } from "./_node_tls.ts";
+import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
 import { createWriteChain } from "./_write_chain.ts";
 
 /** First receive buffer of a connection: small, as control connections carry
@@ -389,7 +389,7 @@ export const runtime: Runtime = {
   listen,
   connect,
   createTlsContext,
-  upgradeTls,
+  upgradeTls: tlsUpgrade({ pausable: false }),
   files,
   host,
 };

@@ -10,7 +10,7 @@ import type { Runtime } from "../port.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
 import { nodeFiles } from "./_node_files.ts";
 import { nodeHost } from "./_node_process.ts";
-import { createTlsContext, upgradeTls } from "./_node_tls.ts";
+import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
 
 /**
  * The port implemented with Node's built-in modules.
@@ -33,7 +33,7 @@ export const runtime: Runtime = {
   listen: listenNet,
   connect: connectNet,
   createTlsContext,
-  upgradeTls,
+  upgradeTls: tlsUpgrade({ pausable: true }),
   files: nodeFiles,
   host: nodeHost,
 };
