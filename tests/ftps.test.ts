@@ -1,12 +1,10 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MemoryAuthorizer } from "../mod.ts";
-import { binaryContent, curl, type CurlResult, python, run, sha256, sha256File } from "./_clients.ts";
-import { type Fixture, PASSWORD, USER } from "./_fixture.ts";
-import { FtpClient, snapshot } from "./_ftp_client.ts";
+import { binaryContent, python, sha256, sha256File } from "./_clients.ts";
+import type { Fixture } from "./_fixture.ts";
+import { snapshot } from "./_ftp_client.ts";
 import { makeCertificate, removeCertificate, startTlsFixture, type TestCertificate, TLS_PRELUDE } from "./_tls.ts";
 
 const certificates: Promise<TestCertificate>[] = [];
