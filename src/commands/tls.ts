@@ -71,8 +71,8 @@ async function prot(session: Session, argument: string): Promise<void> {
 
 async function ccc(session: Session): Promise<void> {
   if (!session.tls.control) throw new FtpError(Reply.BadSequence, "The control connection is not encrypted.");
-  // Going back to a plain socket after TLS is not possible with node:tls
-  // sockets, which every adapter uses; RFC 4217 §12.3 lets a server refuse.
+  // The adapters' TLS sockets can't hand the plain socket back once TLS has
+  // run on it; RFC 4217 §12.3 lets a server refuse.
   await session.reply(Reply.PolicyDenied, "CCC refused; the control connection stays encrypted.");
 }
 
