@@ -28,6 +28,7 @@ import { isMainModule } from "./src/runtime/load.ts";
 export { type CloseOptions, FtpServer, type FtpServerOptions, DEFAULT_PORT } from "./src/server.ts";
 export { formatPrometheus, type ServerMetrics } from "./src/metrics.ts";
 export {
+  type AccountLimits,
   ALL_PERMISSIONS,
   type AnonymousAccess,
   type Authorizer,

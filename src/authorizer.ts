@@ -73,6 +73,28 @@ export interface LoginRequest {
   readonly remoteAddress: SocketAddress;
 }
 
+/** Limits for one account; each replaces the server's own setting of the
+ * same name for this user (see the server's limit options).
+ *
+ * @example
+ * ```ts
+ * import type { AccountLimits } from "./authorizer.ts";
+ * const limits: AccountLimits = { maxSessions: 2, writeLimit: 1024 * 1024, maxBytes: 10 * 1024 ** 3 };
+ * ```
+ */
+export interface AccountLimits {
+  /** Logged-in sessions of this user at most (`maxSessionsPerUser`). */
+  readonly maxSessions?: number;
+  /** Bytes per second each session may receive, for uploads. */
+  readonly readLimit?: number;
+  /** Bytes per second each session may send, for downloads and listings. */
+  readonly writeLimit?: number;
+  /** Total size of the user's files, checked on uploads (quota). */
+  readonly maxBytes?: number;
+  /** Number of the user's files, checked on uploads (quota). */
+  readonly maxFiles?: number;
+}
+
 /** A logged-in user's account, as an {@link Authorizer} grants it.
  *
  * @example
@@ -100,6 +122,8 @@ export interface UserAccount {
    * Without either, the server's default storage (`root` or `fs` option)
    * is used. */
   readonly home?: string;
+  /** Limits replacing the server's for this user. */
+  readonly limits?: AccountLimits;
   /** Text of the 230 reply. */
   readonly loginMessage?: string;
   /** Text of the 221 reply. */
@@ -150,6 +174,8 @@ export interface AnonymousAccess {
   readonly fs?: FileSystem;
   /** A real folder served as this user's root; default the server's. */
   readonly home?: string;
+  /** Limits replacing the server's for this user. */
+  readonly limits?: AccountLimits;
   /** Text of the 230 reply; default `Login successful.` */
   readonly loginMessage?: string;
   /** Text of the 221 reply; default `Goodbye.` */
@@ -251,6 +277,7 @@ export class MemoryAuthorizer implements Authorizer {
    *       "permissions": "elradfmwMT",
    *       "home": "alice",
    *       "permissionOverrides": [{ "path": "/pub", "permissions": "elr", "recursive": true }],
+   *       "limits": { "maxSessions": 2, "writeLimit": 1048576, "maxBytes": 1073741824 },
    *       "loginMessage": "Welcome, Alice."
    *     }
    *   },
@@ -316,6 +343,7 @@ function account(username: string, access: AnonymousAccess & { readonly tlsRequi
     permissionOverrides: access.permissionOverrides,
     fs: access.fs,
     home: access.home,
+    limits: access.limits,
     loginMessage: access.loginMessage,
     quitMessage: access.quitMessage,
     tlsRequired: access.tlsRequired,

@@ -74,9 +74,14 @@ export async function isLoginBanned(session: Session, username: string): Promise
  * await admitLogin(session, "alice");
  * ```
  */
-export async function admitLogin(session: Session, username: string, loginName = username): Promise<void> {
+export async function admitLogin(
+  session: Session,
+  username: string,
+  loginName = username,
+  maxSessions?: number,
+): Promise<void> {
   const { security } = session.context;
-  if (!security.claimUser(session, username)) {
+  if (!security.claimUser(session, username, maxSessions)) {
     session.log("info", `USER '${username}' refused: too many sessions.`);
     session.pendingUsername = null;
     throw new FtpError(Reply.NotLoggedIn, "Too many sessions for this user; try again later.");

@@ -108,7 +108,8 @@ function exceeded(what: string): FtpError {
  * opened sink, wrapped so that it refuses (552) the byte that would cross
  * the byte limit. Without limits for the user it opens the sink and
  * returns it as is. `replaces` is true when the upload truncates an
- * existing file, whose current size is then freed.
+ * existing file, whose current size is then freed. `account` holds the
+ * user's own limits (from their account), which win over `quota`'s.
  *
  * @example
  * ```ts
@@ -125,9 +126,11 @@ export async function openWithinQuota(
   path: string,
   replaces: boolean,
   open: () => Promise<FileSink>,
+  account: QuotaLimits = {},
 ): Promise<FileSink> {
   const limits = quota?.perUser?.[username] ?? quota;
-  const { maxBytes, maxFiles } = limits ?? {};
+  const maxBytes = account.maxBytes ?? limits?.maxBytes;
+  const maxFiles = account.maxFiles ?? limits?.maxFiles;
   if (maxBytes === undefined && maxFiles === undefined) return await open();
   const usage = await (quota?.usage ?? walkUsage).usage(username, fs);
   const existing = await fs.stat(path).then((stat) => stat, () => null);

@@ -11,7 +11,7 @@
 import { type BanPolicy, Banlist } from "./ban.ts";
 import type { Connection } from "./port.ts";
 import type { QuotaOptions } from "./quota.ts";
-import { type Buckets, throttleConnection, type ThrottleOptions, TokenBucket } from "./throttle.ts";
+import { type Buckets, type RateLimits, throttleConnection, type ThrottleOptions, TokenBucket } from "./throttle.ts";
 
 /** Limits and timeouts, with pyftpdlib's defaults where it has the knob.
  * Every count or duration of 0 switches that protection off.
@@ -146,10 +146,10 @@ export class Security {
   /** Counts `owner`'s (a session's) login as `username`; false when the
    * user already has `maxSessionsPerUser` sessions (it is then not
    * counted). */
-  claimUser(owner: object, username: string): boolean {
+  claimUser(owner: object, username: string, maxSessions: number = this.#maxPerUser): boolean {
     this.releaseUser(owner);
     const state = this.#users.get(username) ?? { sessions: 0 };
-    if (this.#maxPerUser > 0 && state.sessions >= this.#maxPerUser) return false;
+    if (maxSessions > 0 && state.sessions >= maxSessions) return false;
     state.sessions++;
     this.#users.set(username, state);
     this.#claims.set(owner, username);
@@ -166,18 +166,20 @@ export class Security {
   }
 
   /**
-   * `data`, throttled to the session and per-user limits; `data` itself when
-   * there are none. Call once per transfer: the session buckets are new
+   * `data`, throttled to the session and per-user limits (`account`'s
+   * session limits win over the server's); `data` itself when there are
+   * none. Call once per transfer: the session buckets are new
    * each time, the user's are shared while the user has sessions.
    */
-  throttle(data: Connection, username: string | undefined): Connection {
+  throttle(data: Connection, username: string | undefined, account: RateLimits = {}): Connection {
     const limits = this.#throttle;
-    if (!limits) return data;
+    const readLimit = account.readLimit ?? limits?.readLimit;
+    const writeLimit = account.writeLimit ?? limits?.writeLimit;
     const buckets: Buckets = { read: [], write: [] };
-    if (limits.readLimit) (buckets.read as TokenBucket[]).push(new TokenBucket(limits.readLimit));
-    if (limits.writeLimit) (buckets.write as TokenBucket[]).push(new TokenBucket(limits.writeLimit));
+    if (readLimit) (buckets.read as TokenBucket[]).push(new TokenBucket(readLimit));
+    if (writeLimit) (buckets.write as TokenBucket[]).push(new TokenBucket(writeLimit));
     const state = username === undefined ? undefined : this.#users.get(username);
-    const perUser = limits.perUser;
+    const perUser = limits?.perUser;
     if (state && perUser) {
       state.buckets ??= {
         read: perUser.readLimit ? new TokenBucket(perUser.readLimit) : undefined,

@@ -390,7 +390,7 @@ export class Session {
         throw new FtpError(Reply.CantOpenData, "Can't open data connection.");
       });
       const data = await protectDataConnection(this, plain);
-      await job.run(security.throttle(data, this.user?.account.username), progress);
+      await job.run(security.throttle(data, this.user?.account.username, this.user?.account.limits), progress);
       if (progress.aborted) throw new FtpError(Reply.TransferAborted, "Transfer aborted.");
       outcome = { code: Reply.TransferComplete, text: "Transfer complete." };
     } catch (error) {

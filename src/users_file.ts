@@ -5,14 +5,15 @@
  * @module
  */
 
-import type { AnonymousAccess, MemoryAuthorizerOptions, MemoryUser, UsersFileOptions } from "./authorizer.ts";
+import type { AccountLimits, AnonymousAccess, MemoryAuthorizerOptions, MemoryUser, UsersFileOptions } from "./authorizer.ts";
 import type { PermissionOverride } from "./permissions.ts";
 import type { Runtime } from "./port.ts";
 import { loadRuntime } from "./runtime/load.ts";
 
 /** Larger files are refused rather than read into memory. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
-const ACCESS_KEYS = ["permissions", "permissionOverrides", "home", "loginMessage", "quitMessage"];
+const ACCESS_KEYS = ["permissions", "permissionOverrides", "home", "limits", "loginMessage", "quitMessage"];
+const LIMIT_KEYS = ["maxSessions", "readLimit", "writeLimit", "maxBytes", "maxFiles"] as const;
 const USER_KEYS = [...ACCESS_KEYS, "password", "passwordHash"];
 const OVERRIDE_KEYS = ["path", "permissions", "recursive"];
 
@@ -73,12 +74,29 @@ function overrides(value: unknown, where: string): PermissionOverride[] | undefi
   });
 }
 
+function limits(value: unknown, where: string): AccountLimits | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) throw new Error(`${where} must be an object`);
+  checkKeys(value, LIMIT_KEYS, where);
+  const result: Record<string, number> = {};
+  for (const key of LIMIT_KEYS) {
+    const field = value[key];
+    if (field === undefined) continue;
+    if (typeof field !== "number" || !Number.isInteger(field) || field < 0) {
+      throw new Error(`${where}.${key} must be a whole number, 0 or more`);
+    }
+    result[key] = field;
+  }
+  return result;
+}
+
 function access(value: Json, where: string, folder: string): AnonymousAccess {
   const home = optionalString(value, "home", where);
   return {
     permissions: optionalString(value, "permissions", where),
     permissionOverrides: overrides(value.permissionOverrides, `${where}.permissionOverrides`),
     home: home === undefined || home.startsWith("/") ? home : `${folder}/${home}`,
+    limits: limits(value.limits, `${where}.limits`),
     loginMessage: optionalString(value, "loginMessage", where),
     quitMessage: optionalString(value, "quitMessage", where),
   };

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
+  type AccountLimits,
   type Authorizer,
+  type Connection,
   FtpServer,
   type FtpServerOptions,
   hashPassword,
@@ -14,6 +16,7 @@ import {
   silentLogger,
   verifyPassword,
 } from "../mod.ts";
+import { Security } from "../src/security.ts";
 import { snapshot, withClients } from "./_ftp_client.ts";
 
 /** Cheap hashes: these tests check the logic, not the cost. */
@@ -274,4 +277,68 @@ test("custom commands: a handler that throws a plain error gets 451 and the sess
     await client.expect("BOOM", 451);
     await client.expect("NOOP", 200);
   });
+});
+
+test("account limits: maxSessions, quota and rate limits from the account replace the server's", async () => {
+  const fs = new MemoryFileSystem();
+  const authorizer = new MemoryAuthorizer({
+    users: {
+      gus: { password: "pw", permissions: "elrw", limits: { maxSessions: 1, maxBytes: 10 } },
+      hal: { password: "pw", permissions: "elrw" },
+    },
+  });
+  const server = await start({ fs, authorizer, maxSessionsPerUser: 5 });
+  await withClients(server, async (_, open) => {
+    const first = await open();
+    await first.login("gus", "pw");
+    const second = await open();
+    await second.expect("USER gus", 331);
+    assert.match((await second.expect("PASS pw", 530)).lines[0], /Too many sessions/);
+    await first.expect("TYPE I", 200);
+    await first.stor("small.txt", "12345");
+    const data = await first.epsv();
+    await first.expect("STOR big.txt", 150);
+    data.end("x".repeat(100));
+    await first.expectReply(552);
+    const third = await open();
+    await third.login("hal", "pw");
+    const fourth = await open();
+    await fourth.login("hal", "pw"); // the server's limit (5) still holds for others
+  });
+  assert.equal((await fs.stat("/small.txt")).size, 5);
+});
+
+test("account limits: a session's transfers are throttled only when the account or the server says so", () => {
+  const security = new Security();
+  const connection = { closed: Promise.resolve() } as unknown as Connection;
+  assert.equal(security.throttle(connection, "gus"), connection);
+  assert.equal(security.throttle(connection, "gus", { maxSessions: 1 } as AccountLimits), connection);
+  assert.notEqual(security.throttle(connection, "gus", { writeLimit: 1000 }), connection);
+  assert.notEqual(new Security({ throttle: { readLimit: 1000 } }).throttle(connection, "gus", {}), connection);
+});
+
+test("MemoryAuthorizer.fromFile: limits are read and checked", async () => {
+  const folder = tempFolder();
+  try {
+    const good = writeUsersFile(folder, {
+      users: { ivy: { password: "pw", limits: { maxSessions: 2, writeLimit: 1000, maxFiles: 3 } } },
+    });
+    const authorizer = await MemoryAuthorizer.fromFile(good, { allowPlainTextPasswords: true });
+    const account = await authorizer.authenticate({
+      username: "ivy",
+      password: "pw",
+      remoteAddress: { address: "127.0.0.1", port: 1, family: "IPv4" },
+    });
+    assert.deepEqual(account?.limits, { maxSessions: 2, writeLimit: 1000, maxFiles: 3 });
+    for (const [bad, expected] of [
+      [{ maxSessions: -1 }, /limits\.maxSessions must be a whole number/],
+      [{ writeLimit: "fast" }, /limits\.writeLimit must be a whole number/],
+      [{ speed: 1 }, /unknown field "speed"/],
+    ] as const) {
+      const path = writeUsersFile(folder, { users: { ivy: { password: "pw", limits: bad } } });
+      await assert.rejects(MemoryAuthorizer.fromFile(path, { allowPlainTextPasswords: true }), expected);
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });

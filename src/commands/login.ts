@@ -72,7 +72,7 @@ async function pass(session: Session, password: string): Promise<void> {
     session.pendingUsername = null;
     throw new FtpError(Reply.NotLoggedIn, "This account must use TLS; use AUTH TLS first.");
   }
-  await admitLogin(session, account.username, username);
+  await admitLogin(session, account.username, username, account.limits?.maxSessions);
   session.user = { account, fs };
   session.pendingUsername = null;
   session.cwd = "/";

@@ -47,7 +47,10 @@ function store(verb: "STOR" | "APPE"): (session: Session, argument: string) => P
       : { kind: "truncate" };
     await session.startTransfer(async () => {
       const { fs, user } = session;
-      const sink = await openWithinQuota(session.context.security.quota, user!.account.username, fs, path, verb === "STOR" && offset === 0, () => fs.write(path, mode));
+      const { quota } = session.context.security;
+      const replaces = verb === "STOR" && offset === 0;
+      const open = () => fs.write(path, mode);
+      const sink = await openWithinQuota(quota, user!.account.username, fs, path, replaces, open, user!.account.limits);
       return receiveFileJob(sink, { label: `${verb} ${path}`, path, ascii: session.transferType === "ascii" });
     });
   };
