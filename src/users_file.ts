@@ -12,7 +12,7 @@ import { loadRuntime } from "./runtime/load.ts";
 
 /** Larger files are refused rather than read into memory. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
-const ACCESS_KEYS = ["permissions", "permissionOverrides", "home", "limits", "loginMessage", "quitMessage"];
+const ACCESS_KEYS = ["permissions", "permissionOverrides", "home", "limits", "loginMessage", "quitMessage", "tlsRequired"];
 const LIMIT_KEYS = ["maxSessions", "readLimit", "writeLimit", "maxBytes", "maxFiles"] as const;
 const USER_KEYS = [...ACCESS_KEYS, "password", "passwordHash"];
 const OVERRIDE_KEYS = ["path", "permissions", "recursive"];
@@ -92,6 +92,9 @@ function limits(value: unknown, where: string): AccountLimits | undefined {
 
 function access(value: Json, where: string, folder: string): AnonymousAccess {
   const home = optionalString(value, "home", where);
+  if (value.tlsRequired !== undefined && typeof value.tlsRequired !== "boolean") {
+    throw new Error(`${where}.tlsRequired must be true or false`);
+  }
   return {
     permissions: optionalString(value, "permissions", where),
     permissionOverrides: overrides(value.permissionOverrides, `${where}.permissionOverrides`),
@@ -99,6 +102,7 @@ function access(value: Json, where: string, folder: string): AnonymousAccess {
     limits: limits(value.limits, `${where}.limits`),
     loginMessage: optionalString(value, "loginMessage", where),
     quitMessage: optionalString(value, "quitMessage", where),
+    tlsRequired: value.tlsRequired,
   };
 }
 

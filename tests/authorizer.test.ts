@@ -317,11 +317,11 @@ test("account limits: a session's transfers are throttled only when the account 
   assert.notEqual(new Security({ throttle: { readLimit: 1000 } }).throttle(connection, "gus", {}), connection);
 });
 
-test("MemoryAuthorizer.fromFile: limits are read and checked", async () => {
+test("MemoryAuthorizer.fromFile: limits and tlsRequired are read and checked", async () => {
   const folder = tempFolder();
   try {
     const good = writeUsersFile(folder, {
-      users: { ivy: { password: "pw", limits: { maxSessions: 2, writeLimit: 1000, maxFiles: 3 } } },
+      users: { ivy: { password: "pw", tlsRequired: true, limits: { maxSessions: 2, writeLimit: 1000, maxFiles: 3 } } },
     });
     const authorizer = await MemoryAuthorizer.fromFile(good, { allowPlainTextPasswords: true });
     const account = await authorizer.authenticate({
@@ -330,6 +330,7 @@ test("MemoryAuthorizer.fromFile: limits are read and checked", async () => {
       remoteAddress: { address: "127.0.0.1", port: 1, family: "IPv4" },
     });
     assert.deepEqual(account?.limits, { maxSessions: 2, writeLimit: 1000, maxFiles: 3 });
+    assert.equal(account?.tlsRequired, true);
     for (const [bad, expected] of [
       [{ maxSessions: -1 }, /limits\.maxSessions must be a whole number/],
       [{ writeLimit: "fast" }, /limits\.writeLimit must be a whole number/],
@@ -338,6 +339,11 @@ test("MemoryAuthorizer.fromFile: limits are read and checked", async () => {
       const path = writeUsersFile(folder, { users: { ivy: { password: "pw", limits: bad } } });
       await assert.rejects(MemoryAuthorizer.fromFile(path, { allowPlainTextPasswords: true }), expected);
     }
+    const notBoolean = writeUsersFile(folder, { users: { ivy: { password: "pw", tlsRequired: "yes" } } });
+    await assert.rejects(
+      MemoryAuthorizer.fromFile(notBoolean, { allowPlainTextPasswords: true }),
+      /tlsRequired must be true or false/,
+    );
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
