@@ -60,6 +60,8 @@ export const READ_ONLY_PERMISSIONS = "elr";
  *   username: "alice",
  *   password: "secret",
  *   remoteAddress: { address: "127.0.0.1", port: 50000, family: "IPv4" },
+ *   localAddress: { address: "127.0.0.1", port: 2121, family: "IPv4" },
+ *   sessionId: 1,
  * };
  * ```
  */
@@ -71,6 +73,11 @@ export interface LoginRequest {
   readonly password: string;
   /** Where the client connects from, for address-based rules or auditing. */
   readonly remoteAddress: SocketAddress;
+  /** The server address the client reached (one server may listen on
+   * several). */
+  readonly localAddress: SocketAddress;
+  /** The session's id, as hooks and log records carry it. */
+  readonly sessionId: number;
 }
 
 /** Limits for one account; each replaces the server's own setting of the

@@ -328,6 +328,8 @@ test("MemoryAuthorizer.fromFile: limits and tlsRequired are read and checked", a
       username: "ivy",
       password: "pw",
       remoteAddress: { address: "127.0.0.1", port: 1, family: "IPv4" },
+      localAddress: { address: "127.0.0.1", port: 2121, family: "IPv4" },
+      sessionId: 1,
     });
     assert.deepEqual(account?.limits, { maxSessions: 2, writeLimit: 1000, maxFiles: 3 });
     assert.equal(account?.tlsRequired, true);

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import {
   FtpServer,
   type HookEvents,
+  type LoginRequest,
   type LogRecord,
   MemoryAuthorizer,
   MemoryFileSystem,
@@ -36,7 +37,11 @@ interface HookedServer {
 }
 
 /** A server over memory whose hooks record every event (plus `extra`). */
-async function startHooked(extra: ServerHooks = {}, files: Record<string, string | Uint8Array> = {}): Promise<HookedServer> {
+async function startHooked(
+  extra: ServerHooks = {},
+  files: Record<string, string | Uint8Array> = {},
+  onRequest: (request: LoginRequest) => void = () => {},
+): Promise<HookedServer> {
   const events: Recorded[] = [];
   const logs: LogRecord[] = [];
   const hooks: Record<string, (event: unknown) => unknown> = {};
@@ -47,6 +52,7 @@ async function startHooked(extra: ServerHooks = {}, files: Record<string, string
     };
   }
   const fs = new MemoryFileSystem({ files });
+  const users = new MemoryAuthorizer({ users: { alice: { password: "pw", permissions: "elradfmwMT" } } });
   const server = await FtpServer.start({
     host: "127.0.0.1",
     port: 0,
@@ -54,7 +60,12 @@ async function startHooked(extra: ServerHooks = {}, files: Record<string, string
     hooks: hooks as ServerHooks,
     failedLoginDelayMs: 0,
     logger: { log: (record) => logs.push(record) },
-    authorizer: new MemoryAuthorizer({ users: { alice: { password: "pw", permissions: "elradfmwMT" } } }),
+    authorizer: {
+      authenticate(request) {
+        onRequest(request);
+        return users.authenticate(request);
+      },
+    },
   });
   return { port: server.address.port, fs, events, logs, close: () => server.close() };
 }
@@ -89,7 +100,8 @@ test("hooks: onConnect fires once, before the greeting, and onDisconnect once, l
 });
 
 test("hooks: onLogin, onLoginFailed and onLogout fire once each with the user name", async () => {
-  const server = await startHooked();
+  const requests: LoginRequest[] = [];
+  const server = await startHooked({}, {}, (request) => requests.push(request));
   await withClients(server, async (_, open) => {
     const client = await open();
     await client.expect("USER alice", 331);
@@ -104,6 +116,11 @@ test("hooks: onLogin, onLoginFailed and onLogout fire once each with the user na
     await disconnected(server, client);
     const logouts = named(server.events, "onLogout");
     assert.deepEqual(logouts.map((event) => event.username), ["alice"]);
+    // The authorizer saw the same session as the hooks.
+    const session = logouts[0].session;
+    assert.deepEqual(requests.map((request) => request.sessionId), [session.id, session.id]);
+    assert.deepEqual(requests[1].remoteAddress, session.remoteAddress);
+    assert.deepEqual(requests[1].localAddress, session.localAddress);
     assert.equal(named(server.events, "onLoginFailed").length, 1, "still one failure");
   });
 });

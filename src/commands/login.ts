@@ -57,6 +57,8 @@ async function pass(session: Session, password: string): Promise<void> {
     username,
     password,
     remoteAddress: session.remoteAddress,
+    localAddress: session.localAddress,
+    sessionId: session.id,
   });
   const home = account?.home;
   const fs = account?.fs ??
