@@ -35,3 +35,19 @@ test("the README's test-fixture recipe: FtpServer.start over a MemoryFileSystem 
     await server.close();
   }
 });
+
+test("the README's three-line recipe: no authorizer means anonymous, read-only access over all interfaces", async () => {
+  const fs = new MemoryFileSystem({ files: { "/hello.txt": "hi" } });
+  const server = await FtpServer.start({ fs, port: 0, logger: silentLogger });
+  const client = await FtpClient.connect(server.address.port);
+  try {
+    await client.login("anonymous", "guest@");
+    await client.expect("TYPE I", 200);
+    assert.equal(new TextDecoder().decode(await client.retr("hello.txt")), "hi");
+    await client.expectRefused("STOR new.txt");
+    await assert.rejects(fs.stat("/new.txt"), { code: "ENOENT" });
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
