@@ -38,7 +38,8 @@ export interface CommandSpec {
   /** Whether an argument is refused, needed or optional. */
   readonly argument: "none" | "required" | "optional";
   /** The permission letter checked before the handler runs, on the path
-   * the argument names (the working folder for commands without one). */
+   * the argument names (the working folder for commands without one, unless
+   * `path` names another). */
   readonly permission?: Permission;
   /** The part of the argument that names the path `permission` is checked
    * on, for commands whose argument holds more (`SITE CHMOD 644 a.txt`);
@@ -100,7 +101,8 @@ export async function runCommand(session: Session, spec: CommandSpec, argument: 
     throw new FtpError(Reply.ArgumentSyntaxError, `${spec.verb} needs an argument.`);
   }
   if (spec.permission) {
-    const target = spec.argument === "none" ? session.cwd : session.resolve(spec.path?.(argument) ?? argument);
+    // `argument` is "" here for commands that take none: the working folder.
+    const target = session.resolve(spec.path ? spec.path(argument) : argument);
     if (!session.can(spec.permission, target)) throw new FtpError(Reply.FileUnavailable, "Permission denied.");
   }
   await spec.handle(session, spec.argument === "none" ? "" : argument);

@@ -350,3 +350,26 @@ test("MemoryAuthorizer.fromFile: limits and tlsRequired are read and checked", a
     rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test("permission overrides: CWD and CDUP are checked on the folder they enter", async () => {
+  const fs = new MemoryFileSystem({ files: { "/closed/open/a.txt": "a" } });
+  const authorizer = new MemoryAuthorizer({
+    users: {
+      kim: {
+        password: "pw",
+        permissions: "elr",
+        permissionOverrides: [{ path: "/closed", permissions: "lr" }, { path: "/closed/open", permissions: "elr" }],
+      },
+    },
+  });
+  const server = await start({ fs, authorizer });
+  await withClients(server, async (_, open) => {
+    const client = await open();
+    await client.login("kim", "pw");
+    await client.expect("CWD /closed", 550);
+    await client.expect("CWD /closed/open", 250);
+    await client.expect("CDUP", 550);
+    assert.match((await client.expect("PWD", 257)).lines[0], /"\/closed\/open"/);
+    await client.expect("CWD /", 250);
+  });
+});

@@ -54,6 +54,7 @@ export const navigationCommands: readonly CommandSpec[] = [
     login: true,
     argument: "none",
     permission: "e",
+    path: () => "..",
     syntax: "CDUP (go to the parent directory)",
     handle: (session) => changeDirectory(session, ".."),
   },
