@@ -20,6 +20,25 @@
  * await server.close();
  * ```
  *
+ * The extension points: an {@link Authorizer} decides logins and gives each
+ * user permissions (with per-folder overrides), storage and limits
+ * ({@link MemoryAuthorizer} keeps hashed users in memory or reads them from
+ * a JSON file); a {@link FileSystem} is the storage a user sees
+ * ({@link LocalFileSystem}, {@link MemoryFileSystem}, or your own);
+ * {@link ServerHooks} hear about logins, transfers, commands and replies;
+ * `commands` and `siteCommands` add verbs. Operations: `logger`/`logFormat`,
+ * `server.close({ graceMs })`, `server.metrics()` and
+ * {@link formatPrometheus}.
+ *
+ * An in-memory server for a test suite:
+ *
+ * ```ts
+ * import { FtpServer, MemoryFileSystem } from "./mod.ts";
+ * const server = await FtpServer.start({ fs: new MemoryFileSystem(), port: 0 });
+ * console.log(server.address.port);
+ * await server.close();
+ * ```
+ *
  * @module
  */
 

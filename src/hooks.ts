@@ -142,8 +142,8 @@ export type HookResult = void | Promise<void>;
  * comes last). A hook that throws or rejects is logged as an error and
  * changes nothing else. The file hooks fire after the reply to the
  * transfer; `onFileReceived` only once the file is complete on storage.
- * `onLogout` fires on QUIT and on USER while logged in, not when the client
- * just drops the connection (as in pyftpdlib).
+ * `onLogout` fires on QUIT, REIN and USER while logged in, not when the
+ * client just drops the connection (as in pyftpdlib).
  *
  * @example
  * ```ts
@@ -166,7 +166,7 @@ export interface ServerHooks {
   readonly onLogin?: (event: LoginEvent) => HookResult;
   /** PASS was refused. */
   readonly onLoginFailed?: (event: LoginEvent) => HookResult;
-  /** The user logged out (QUIT, or USER while logged in). */
+  /** The user logged out (QUIT, REIN, or USER while logged in). */
   readonly onLogout?: (event: LoginEvent) => HookResult;
   /** A download completed (226). */
   readonly onFileSent?: (event: FileTransferEvent) => HookResult;
