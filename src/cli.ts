@@ -6,12 +6,14 @@
 
 import { ALL_PERMISSIONS, type Authorizer, MemoryAuthorizer, READ_ONLY_PERMISSIONS } from "./authorizer.ts";
 import { SECURITY_FLAGS, securityOptions, securityUsage } from "./cli_security.ts";
+import { TLS_FLAGS, tlsOptions, tlsUsage } from "./cli_tls.ts";
 import { createConsoleLogger, type LogFormat } from "./logger.ts";
 import { type MasqueradeAddressMap, masqueradeLookup } from "./masquerade.ts";
 import type { HostProcess, Runtime } from "./port.ts";
 import { loadRuntime } from "./runtime/load.ts";
 import type { SecurityOptions } from "./security.ts";
 import { DEFAULT_PORT, FtpServer } from "./server.ts";
+import type { FtpsOptions } from "./tls.ts";
 import { VERSION } from "./version.ts";
 
 const DEFAULT_GRACE_SECONDS = 10;
@@ -44,7 +46,10 @@ Options:
   -h, --help                print this help and exit
 
 Limits and timeouts (see README, "Security"):
-${securityUsage()}`;
+${securityUsage()}
+
+FTPS (see README, "FTPS"):
+${tlsUsage()}`;
 
 /** What the command line asked for.
  *
@@ -74,6 +79,8 @@ export interface CliOptions {
   readonly help: boolean;
   /** Limits, failed-login policy, timeouts, throttling, quotas. */
   readonly security: SecurityOptions;
+  /** Certificate, TLS policies, implicit port. */
+  readonly tls: FtpsOptions;
 }
 
 const FLAGS: Readonly<Record<string, { readonly name: string; readonly value: boolean }>> = {
@@ -98,6 +105,7 @@ const FLAGS: Readonly<Record<string, { readonly name: string; readonly value: bo
 const BY_LONG_NAME = new Map<string, { readonly name: string; readonly value: boolean }>([
   ...Object.values(FLAGS).map((flag) => [`--${flag.name}`, flag] as const),
   ...Object.keys(SECURITY_FLAGS).map((name) => [`--${name}`, { name, value: true }] as const),
+  ...Object.entries(TLS_FLAGS).map(([name, flag]) => [`--${name}`, { name, value: flag.value }] as const),
 ]);
 
 function parsePort(text: string, what: string): number {
@@ -164,6 +172,7 @@ export function parseArgs(args: readonly string[]): CliOptions {
     version: values.has("version"),
     help: values.has("help"),
     security: securityOptions(values),
+    tls: tlsOptions(values),
   };
   if ((options.username === undefined) !== (options.password === undefined)) {
     throw new Error("--username and --password go together");
@@ -280,6 +289,7 @@ export async function main(): Promise<void> {
     permitForeignAddresses: options.permitForeignAddresses,
     permitPrivilegedPorts: options.permitPrivilegedPorts,
     ...options.security,
+    ...options.tls,
     logger,
     runtime,
   });
@@ -301,6 +311,10 @@ export async function main(): Promise<void> {
   }
   if (options.range) info(`passive ports: ${options.range[0]}-${options.range[1]}`);
   if (options.natAddress) info(`masquerade (NAT) address: ${options.natAddress}`);
+  if (options.tls.tls) {
+    const implicit = options.tls.implicitTlsPort !== undefined ? `, implicit on port ${server.implicitTlsAddress.port}` : "";
+    info(`FTPS: AUTH TLS${implicit}`);
+  }
   let stopping = false;
   const stop = () => {
     if (stopping) {

@@ -14,7 +14,7 @@
  */
 
 import type { Buffer } from "node:buffer";
-import { constants } from "node:crypto";
+import { constants, createPrivateKey, X509Certificate } from "node:crypto";
 import type * as net from "node:net";
 import * as tls from "node:tls";
 import type { Connection, TlsConnection, TlsContext, TlsContextOptions, UpgradeOptions } from "../port.ts";
@@ -61,6 +61,12 @@ function sessionIdServer(): tls.Server {
  * ```
  */
 export function createTlsContext(options: TlsContextOptions): TlsContext {
+  // Deno's createSecureContext accepts anything; a bad certificate would
+  // only show at the first handshake.
+  const certificate = new X509Certificate(options.cert);
+  if (!certificate.checkPrivateKey(createPrivateKey(options.key))) {
+    throw new Error("the private key does not belong to the certificate");
+  }
   const secureContext = tls.createSecureContext({
     cert: options.cert,
     key: options.key,
@@ -147,6 +153,9 @@ async function upgrade(
   // The plain socket goes with it, so the plain connection's `closed`
   // resolves too.
   socket.once("close", () => transport.destroy());
+  // Deno's TLSSocket ends quietly when the plain socket is reset; the reset
+  // must fail the read, or a cut upload would look complete.
+  transport.once("error", (error) => socket.destroy(error));
   return await new Promise<TlsConnection>((resolve, reject) => {
     const fail = (error?: Error) => {
       socket.off("secure", onSecure);
