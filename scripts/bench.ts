@@ -11,12 +11,14 @@
  * ```
  *
  * With no `--port`, a temporary folder gets a generated file of `--size` MiB
- * (default 1024) and the CLI serves it with write access.
+ * (default 1024) and the CLI serves it with write access; a second CLI with
+ * a throwaway certificate (`openssl`) gives the FTPS figures, measured with
+ * curl (AUTH TLS, PROT P, TLS 1.2).
  *
  * @module
  */
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -146,10 +148,10 @@ function median(values: number[]): number {
 }
 
 /** Starts the tsftpd CLI on this runtime; resolves with its port. */
-async function startTsftpd(root: string): Promise<{ port: number; stop(): void }> {
+async function startTsftpd(root: string, extraArgs: string[] = []): Promise<{ port: number; stop(): void }> {
   const mod = new URL("../mod.ts", import.meta.url).pathname;
   const isDeno = RUNTIME === "deno";
-  const args = ["-i", "127.0.0.1", "-p", "0", "-w", "-d", root, "-u", flags.user, "-P", flags.password];
+  const args = ["-i", "127.0.0.1", "-p", "0", "-w", "-d", root, "-u", flags.user, "-P", flags.password, ...extraArgs];
   const child = spawn(process.execPath, isDeno ? ["run", "-A", mod, ...args] : [mod, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -163,6 +165,44 @@ async function startTsftpd(root: string): Promise<{ port: number; stop(): void }
     child.on("close", () => reject(new Error(`tsftpd exited:\n${log}`)));
   });
   return { port, stop: () => child.kill("SIGTERM") };
+}
+
+/**
+ * FTPS RETR and STOR MiB/s (median of `rounds`): tsftpd with `--tls` and a
+ * throwaway certificate, curl as the client. TLS 1.2, because curl 7.88
+ * resets TLS 1.3 upload connections (see README, FTPS).
+ */
+async function ftpsFigures(root: string, file: string, rounds: number): Promise<Record<string, number[]>> {
+  const cert = join(root, "bench-cert.pem");
+  const key = join(root, "bench-key.pem");
+  const made = spawnSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+  ]);
+  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+  const tlsServer = await startTsftpd(root, ["--tls", "--certfile", cert, "--keyfile", key]);
+  const base = `ftp://${flags.user}:${flags.password}@127.0.0.1:${tlsServer.port}`;
+  const tlsArgs = ["-sS", "-k", "--ssl-reqd", "--tls-max", "1.2", "--noproxy", "*"];
+  const speed = async (args: string[]) => {
+    const child = spawn("curl", [...tlsArgs, ...args]);
+    let out = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    if (code !== 0) throw new Error(`curl ${args.join(" ")} exited with ${code}`);
+    return Number(out) / MiB;
+  };
+  const results: Record<string, number[]> = { "FTPS RETR MiB/s": [], "FTPS STOR MiB/s": [] };
+  try {
+    for (let round = 0; round < rounds; round++) {
+      results["FTPS RETR MiB/s"].push(await speed(["-o", "/dev/null", "-w", "%{speed_download}", `${base}/${file}`]));
+      results["FTPS STOR MiB/s"].push(
+        await speed(["-T", join(root, file), "-w", "%{speed_upload}", "-Q", `-DELE bench-ftps.bin`, `${base}/bench-ftps.bin`]),
+      );
+    }
+  } finally {
+    tlsServer.stop();
+  }
+  return results;
 }
 
 const size = Number(flags.size) * MiB;
@@ -197,6 +237,7 @@ try {
     if (server) await control.send(`DELE bench-upload-${round}.bin`, /^2/);
   }
   control.close();
+  if (root) Object.assign(results, await ftpsFigures(root, flags.file, rounds));
   const target = server ? `tsftpd on ${RUNTIME} (separate process)` : `${flags.host}:${port}`;
   console.log(`server: ${target}; file ${flags.size} MiB; median of ${rounds} rounds`);
   for (const [name, values] of Object.entries(results)) {
