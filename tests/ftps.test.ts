@@ -295,8 +295,12 @@ emit({"failed": failed, "noop": ftp.voidcmd("NOOP"), "names": ftp.nlst()})
   });
 });
 
-test("a client that drops TLS mid-upload gets 426, never 226", async () => {
-  await withTls({}, async (fixture) => {
+test("a client that drops TLS mid-upload gets 426, never 226, and the incomplete-upload hook fires", async () => {
+  const incomplete: { path: string; code: number }[] = [];
+  const hooks = {
+    onIncompleteFileReceived: (event: { path: string; code: number }) => void incomplete.push(event),
+  };
+  await withTls({ hooks }, async (fixture) => {
     const result = await tlsPython(fixture, `
 import struct
 ftp = connect_tls()
@@ -310,7 +314,10 @@ emit({"reply": error_of(ftp.voidresp), "noop": ftp.voidcmd("NOOP")})
 `) as { reply: FtpLibError | null; noop: string };
     // Deno's node:net reports a reset as a clean end, so there the cut
     // upload can't be told from a complete one (see the notes).
-    if (RUNTIME !== "deno") assert.match(result.reply?.message ?? "no error", /^426 /);
+    if (RUNTIME !== "deno") {
+      assert.match(result.reply?.message ?? "no error", /^426 /);
+      assert.deepEqual(incomplete.map(({ path, code }) => ({ path, code })), [{ path: "/part.bin", code: 426 }]);
+    }
     assert.match(result.noop, /^200 /);
   });
 });

@@ -18,16 +18,16 @@ const DEFAULT_BACKLOG = 511;
 /** A socket whose wrapper can hand it over, with the bytes it had queued. */
 interface Detachable {
   readonly socket: net.Socket;
-  detach(): Uint8Array[];
+  detach(closeWith: () => void): Uint8Array[];
 }
 
 const detachables = new WeakMap<Connection, Detachable>();
 
 /**
  * Takes the socket back from a connection made by {@link wrapSocket}: the
- * connection stops (its reads give `null`, its `closed` still resolves when
- * the socket closes), the socket is paused, and the bytes read but not yet
- * consumed are returned. `undefined` for any other
+ * connection stops (its reads give `null`, its `close()` calls `closeWith`,
+ * its `closed` still resolves when the socket closes), the socket is
+ * paused, and the bytes read but not yet consumed are returned. `undefined` for any other
  * connection.
  *
  * @example
@@ -35,15 +35,18 @@ const detachables = new WeakMap<Connection, Detachable>();
  * import { detachSocket } from "./_node_net.ts";
  * import type { Connection } from "../port.ts";
  * declare const conn: Connection;
- * const taken = detachSocket(conn);
+ * const taken = detachSocket(conn, () => {});
  * if (taken) taken.socket.write("bye\r\n");
  * ```
  */
-export function detachSocket(conn: Connection): { socket: net.Socket; queued: Uint8Array[] } | undefined {
+export function detachSocket(
+  conn: Connection,
+  closeWith: () => void,
+): { socket: net.Socket; queued: Uint8Array[] } | undefined {
   const detachable = detachables.get(conn);
   if (!detachable) return undefined;
   detachables.delete(conn);
-  return { socket: detachable.socket, queued: detachable.detach() };
+  return { socket: detachable.socket, queued: detachable.detach(closeWith) };
 }
 
 /**
@@ -70,6 +73,7 @@ export function wrapSocket(socket: net.Socket, pausable = true): Connection {
   let closed = false;
   let writeClosed: Promise<void> | undefined;
   let drained: Promise<void> | undefined;
+  let handedTo: (() => void) | undefined;
   const { promise: closedPromise, resolve: resolveClosed } = Promise.withResolvers<void>();
 
   const onData = (chunk: Uint8Array) => queue.push(chunk);
@@ -139,7 +143,8 @@ export function wrapSocket(socket: net.Socket, pausable = true): Connection {
       if (closed) return;
       closed = true;
       queue.close();
-      socket.destroy();
+      if (handedTo) handedTo();
+      else socket.destroy();
     },
     setNoDelay(noDelay) {
       socket.setNoDelay(noDelay);
@@ -148,7 +153,8 @@ export function wrapSocket(socket: net.Socket, pausable = true): Connection {
   };
   detachables.set(connection, {
     socket,
-    detach() {
+    detach(closeWith) {
+      handedTo = closeWith;
       socket.pause();
       socket.off("data", onData);
       socket.off("end", onEnd);

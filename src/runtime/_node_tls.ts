@@ -21,6 +21,10 @@ import type { Connection, TlsConnection, TlsContext, TlsContextOptions, UpgradeO
 import { codedError } from "./_errors.ts";
 import { detachSocket, wrapSocket } from "./_node_net.ts";
 
+/** How long a TLS connection whose sending side has ended may wait, when
+ * closed, for the peer to close first. */
+const CLOSE_GRACE_MS = 5_000;
+
 /** Session IDs remembered for TLS 1.2 clients that resume by ID alone. */
 const SESSION_CACHE_SIZE = 1024;
 
@@ -83,11 +87,12 @@ function writeRaw(socket: net.Socket, data: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => socket.write(data, (error) => (error ? reject(error) : resolve())));
 }
 
-/** Takes the plain socket over from `conn` for TLS. */
-async function transportOf(conn: Connection, options: UpgradeOptions): Promise<net.Socket> {
+/** Takes the plain socket over from `conn` for TLS; closing `conn` from
+ * now on calls `closeWith`. */
+async function transportOf(conn: Connection, options: UpgradeOptions, closeWith: () => void): Promise<net.Socket> {
   // Detaching pauses the socket before the preface goes out, so the
   // ClientHello that answers it stays in the socket for TLS (pitfall P1).
-  const taken = detachSocket(conn);
+  const taken = detachSocket(conn, closeWith);
   if (!taken) {
     conn.close();
     throw new Error("upgradeTls: the connection was not listened for or connected with `upgradable`");
@@ -137,9 +142,12 @@ async function upgrade(
   context: TlsContext,
   options: UpgradeOptions,
   pausable: boolean,
-): Promise<TlsConnection> {  const state = states.get(context);
+): Promise<TlsConnection> {
+  const state = states.get(context);
   if (!state) throw new Error("upgradeTls: the context was not made by this runtime's createTlsContext");
-  const transport = await transportOf(conn, options);
+  // Whoever holds the plain connection (a data channel) closes the TLS one.
+  let secure: Connection | undefined;
+  const transport = await transportOf(conn, options, () => (secure ? secure.close() : transport.destroy()));
   const socket = new tls.TLSSocket(transport, {
     isServer: true,
     secureContext: state.secureContext,
@@ -153,9 +161,6 @@ async function upgrade(
   // The plain socket goes with it, so the plain connection's `closed`
   // resolves too.
   socket.once("close", () => transport.destroy());
-  // Deno's TLSSocket ends quietly when the plain socket is reset; the reset
-  // must fail the read, or a cut upload would look complete.
-  transport.once("error", (error) => socket.destroy(error));
   return await new Promise<TlsConnection>((resolve, reject) => {
     const fail = (error?: Error) => {
       socket.off("secure", onSecure);
@@ -165,14 +170,29 @@ async function upgrade(
     const onSecure = () => {
       socket.off("error", fail);
       socket.off("close", fail);
-      resolve({
+      let writeEnded = false;
+      const result: TlsConnection = {
         ...connection,
         // Bun's TLSSocket doesn't report them; they are the plain socket's.
         localAddress: conn.localAddress,
         remoteAddress: conn.remoteAddress,
         protocol: socket.getProtocol() ?? "unknown",
         sessionReused: socket.isSessionReused(),
-      });
+        closeWrite() {
+          writeEnded = true;
+          return connection.closeWrite();
+        },
+        close() {
+          if (!writeEnded || socket.destroyed) return connection.close();
+          // Bun's TLSSocket reports its end before close_notify and the last
+          // records have left, so destroying it now could cut a download:
+          // the peer closes first, or the grace period ends.
+          const timer = setTimeout(() => connection.close(), CLOSE_GRACE_MS);
+          socket.once("close", () => clearTimeout(timer));
+        },
+      };
+      secure = result;
+      resolve(result);
     };
     socket.once("secure", onSecure);
     socket.once("error", fail);
