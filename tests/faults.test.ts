@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { LocalFileSystem } from "../mod.ts";
+import { type IncompleteTransferEvent, LocalFileSystem } from "../mod.ts";
 import { type Fixture, PASSWORD, startFixture, USER } from "./_fixture.ts";
 import { FaultyFileSystem } from "./_faulty_fs.ts";
 import { type FtpClient, readAll, waitFor, within, withClients, writeAndEnd } from "./_ftp_client.ts";
@@ -12,16 +12,21 @@ interface FaultFixture extends Fixture {
   /** The real folder behind the faulty file system. */
   readonly disk: string;
   readonly fs: FaultyFileSystem;
+  /** What the incomplete-transfer hooks were told. */
+  readonly incomplete: IncompleteTransferEvent[];
 }
 
 async function startFaulty(): Promise<FaultFixture> {
   const disk = mkdtempSync(join(tmpdir(), "tsftpd-faults-"));
   const fs = new FaultyFileSystem(new LocalFileSystem(disk));
-  const fx = await startFixture({ fs });
+  const incomplete: IncompleteTransferEvent[] = [];
+  const record = (event: IncompleteTransferEvent) => void incomplete.push(event);
+  const fx = await startFixture({ fs, hooks: { onIncompleteFileReceived: record, onIncompleteFileSent: record } });
   return {
     ...fx,
     disk,
     fs,
+    incomplete,
     async close() {
       await fx.close();
       rmSync(disk, { recursive: true, force: true });
@@ -76,6 +81,9 @@ test("faults: disk full mid-upload is 452, the old file is kept, the session goe
     await client.expect("NOOP", 200);
     assert.equal(readFileSync(join(fx.disk, "a.bin"), "utf8"), "old");
     assert.deepEqual(readdirSync(fx.disk), ["a.bin"]);
+    // The hooks are told, with the reply the client got.
+    await waitFor(() => fx.incomplete.length === 2, 10_000, "two incomplete-upload hooks");
+    assert.deepEqual(fx.incomplete.map((event) => [event.path, event.code]), [["/a.bin", 452], ["/b.bin", 452]]);
     fx.fs.plan = {};
     assert.equal(await upload(client, "STOR a.bin", "new"), 226);
     assert.equal(readFileSync(join(fx.disk, "a.bin"), "utf8"), "new");
@@ -112,6 +120,8 @@ test("faults: a file vanishing mid-download is a 4xx/5xx, never 226; the session
       assert.ok(reply >= 400 && reply < 600, `${code}: ${reply}`);
       await client.expect("NOOP", 200);
     }
+    await waitFor(() => fx.incomplete.length === 3, 10_000, "three incomplete-download hooks");
+    assert.ok(fx.incomplete.every((event) => event.path === "/big.bin" && event.code >= 400));
     fx.fs.plan = {};
     assert.equal(await download(client, "RETR big.bin"), 226);
   });

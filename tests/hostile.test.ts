@@ -146,6 +146,9 @@ const ODD_ARGUMENT: Readonly<Record<string, string>> = {
   SITE: "5",
   HELP: "25",
   ALLO: "2",
+  STOU: "4",
+  MFMT: "5",
+  HASH: "5",
 };
 
 /** Reply classes of the verbs whose argument is optional, sent without one. */
@@ -159,6 +162,7 @@ const NO_ARGUMENT: Readonly<Record<string, string>> = {
   MLSD: "4",
   MLST: "2",
   EPSV: "2",
+  STOU: "4",
 };
 
 const ANY = "12345";
@@ -237,8 +241,36 @@ const PORT_CASES: readonly [string, string][] = [
   ["EPRT with a hostname", "EPRT |1|localhost|2000|"],
 ];
 
+/** Commands that name a path through the link to the outside, or above the
+ * root; every one must be refused (5xx), whether or not it is implemented. */
+const ESCAPES: readonly string[] = [
+  "SITE CHMOD 777 escape/secret.txt",
+  "SITE CHMOD 777 ../../outside/secret.txt",
+  "SITE CHMOD 9999 small.txt",
+  "SITE CHMOD",
+  "MFMT 20200101000000 escape/secret.txt",
+  "MFMT 20200101000000 ../outside/secret.txt",
+  "MFMT yesterday small.txt",
+  "HASH escape/secret.txt",
+  "MLST escape/secret.txt",
+  "STAT escape",
+  "STAT ../outside",
+  "SIZE escape/secret.txt",
+  "RNFR escape/secret.txt",
+  "DELE escape/secret.txt",
+  "MKD escape/new",
+  "RMD escape",
+];
+
 const protocol: Case[] = [
   ...PORT_CASES.map(([name, line]): Case => ({ name, login: true, send: `${line}\r\n`, expect: ["5"] })),
+  ...ESCAPES.map((line): Case => ({ name: line, login: true, send: `${line}\r\n`, expect: ["5"] })),
+  { name: "STOR through the link", login: true, run: (client) => client.expectRefused("STOR escape/new.txt").then(() => {}) },
+  { name: "RETR through the link", login: true, run: (client) => client.expectRefused("RETR escape/secret.txt").then(() => {}) },
+  { name: "RNTO through the link", login: true, run: async (client) => {
+    await client.expect("RNFR small.txt", 350);
+    await client.expect("RNTO escape/moved.txt", 550);
+  } },
   { name: "REST beyond the end of the file, then RETR", login: true, run: async (client) => {
     await client.expect("REST 1000000", 350);
     await client.expectRefused("RETR small.txt", 554);
