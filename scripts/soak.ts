@@ -13,6 +13,9 @@
  * node scripts/soak.ts --server-args "--timeout 60"      # extra CLI flags for the server
  * ```
  *
+ * Against an already running server (`--port`), the user needs write access
+ * and a folder `uploads` in its root; it gets `file.bin` (any size) from `/`.
+ *
  * `--rate` is the total operations per second over all sessions (one
  * operation = EPSV + LIST, RETR or STOR + its data connection); keep it low
  * enough that the load generator and the server do not saturate the
@@ -22,7 +25,7 @@
  */
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -215,6 +218,9 @@ let server: { port: number; pid: number; stop(): void } | undefined;
 if (flags.port === undefined) {
   root = mkdtempSync(join(tmpdir(), "tsftpd-soak-"));
   writeFileSync(join(root, "file.bin"), new Uint8Array(FILE_SIZE).map((_, i) => i & 0xff));
+  // Uploads go one level down, so that LIST measures the session load, not
+  // a folder growing to one file per session.
+  mkdirSync(join(root, "uploads"));
   server = await startTsftpd(root);
 }
 const port = server?.port ?? Number(flags.port);
@@ -265,7 +271,7 @@ try {
       ? download(control, "LIST")
       : kind === 1
       ? download(control, "RETR file.bin")
-      : upload(control, `up-${index}.bin`, payload);
+      : upload(control, `uploads/up-${index}.bin`, payload);
     const tracked: Promise<void> = operation.then(() => void operations++, countError).finally(() => {
       busy.delete(index);
       pending.delete(tracked);
