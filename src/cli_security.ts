@@ -27,6 +27,7 @@ export const SECURITY_FLAGS: Readonly<Record<string, string>> = {
   "ban-time": "SECONDS   how long a ban lasts (default 600)",
   "timeout": "SECONDS    idle control connection and stalled transfer timeout (default 300)",
   "login-timeout": "SECONDS  time allowed to log in (default 300)",
+  "tls-timeout": "SECONDS  time allowed for a TLS handshake (default 30)",
   "read-limit": "BYTES   upload rate per session, bytes/s, K/M suffixes (default: none)",
   "write-limit": "BYTES  download rate per session (default: none)",
   "user-read-limit": "BYTES  upload rate shared by a user's sessions (default: none)",
@@ -96,6 +97,7 @@ export function securityOptions(values: ReadonlyMap<string, string | true>): Sec
   options.idleTimeoutMs = timeout;
   options.dataTimeoutMs = timeout;
   options.loginTimeoutMs = number("login-timeout", seconds);
+  options.tlsHandshakeTimeoutMs = number("tls-timeout", seconds);
   const by = get("ban");
   if (by !== undefined) {
     if (by !== "ip" && by !== "user" && by !== "user-and-ip") {

@@ -54,6 +54,10 @@ export interface SecurityOptions {
   /** A transfer that moves no byte for this long is aborted (426); default
    * 300 000 ms (pyftpdlib's data `timeout`). */
   readonly dataTimeoutMs?: number;
+  /** A TLS handshake (AUTH TLS, implicit FTPS, a protected data
+   * connection) not finished this long after it began closes that
+   * connection; default 30 000 ms. */
+  readonly tlsHandshakeTimeoutMs?: number;
   /** Bandwidth limits per session and per user; default none. */
   readonly throttle?: ThrottleOptions;
   /** Per-user byte and file limits checked on uploads; default none. */
@@ -91,6 +95,7 @@ export class Security {
   readonly idleTimeoutMs: number;
   readonly loginTimeoutMs: number;
   readonly dataTimeoutMs: number;
+  readonly tlsHandshakeTimeoutMs: number;
   readonly quota: QuotaOptions | undefined;
   /** Null when banning is off. */
   readonly bans: Banlist | null;
@@ -112,6 +117,7 @@ export class Security {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
     this.loginTimeoutMs = options.loginTimeoutMs ?? 300_000;
     this.dataTimeoutMs = options.dataTimeoutMs ?? 300_000;
+    this.tlsHandshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 30_000;
     this.quota = options.quota;
     this.#throttle = options.throttle;
     const ban = options.ban ?? false;

@@ -21,6 +21,7 @@ import { encodeReply, Reply } from "./reply.ts";
 import { Security, type SecurityOptions } from "./security.ts";
 import { Session, type SessionContext } from "./session.ts";
 import { expel } from "./session_guard.ts";
+import { closeIfSlow } from "./timeouts.ts";
 import { tlsCommands } from "./commands/tls.ts";
 import { createTlsContextFrom, type FtpsOptions, type SessionTls, type TlsCertificate, type TlsSettings } from "./tls.ts";
 import { VERSION } from "./version.ts";
@@ -380,7 +381,8 @@ export class FtpServer {
     const tlsContext = tls.context;
     let secure;
     try {
-      secure = await context.runtime.upgradeTls(conn, tlsContext);
+      const handshake = context.runtime.upgradeTls(conn, tlsContext);
+      secure = await closeIfSlow(handshake, conn, context.security.tlsHandshakeTimeoutMs, "TLS handshake");
     } catch {
       return; // the adapter has closed it; nothing was said in the clear
     }

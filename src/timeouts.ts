@@ -104,6 +104,29 @@ export class TimeoutError extends Error {
 }
 
 /**
+ * Bounds a step that works on `conn` (a TLS handshake): when `ms` pass
+ * first, `conn` is closed, which makes the step fail, and the step's late
+ * result (if any) is closed too.
+ *
+ * @example
+ * ```ts
+ * import { closeIfSlow } from "./timeouts.ts";
+ * declare const runtime: import("./port.ts").Runtime;
+ * declare const conn: import("./port.ts").Connection;
+ * declare const context: Parameters<import("./port.ts").Runtime["upgradeTls"]>[1];
+ * const secure = await closeIfSlow(runtime.upgradeTls(conn, context), conn, 30_000, "TLS handshake");
+ * ```
+ */
+export function closeIfSlow<T extends { close(): void }>(
+  step: Promise<T>,
+  conn: { close(): void },
+  ms: number,
+  what: string,
+): Promise<T> {
+  return withDeadline(step, { ms, what, onTimeout: () => conn.close(), discard: (late) => late.close() });
+}
+
+/**
  * Bounds a one-shot step (an active-mode connect, a TLS handshake): resolves
  * as `step` does, or rejects with a {@link TimeoutError} after `ms`, calling
  * `onTimeout` so the caller can release what the step holds (close the

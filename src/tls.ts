@@ -9,6 +9,7 @@ import { FtpError } from "./errors.ts";
 import type { Connection, Runtime, TlsContext } from "./port.ts";
 import { Reply } from "./reply.ts";
 import type { Session } from "./session.ts";
+import { closeIfSlow } from "./timeouts.ts";
 
 /** Whether a PROT P data connection must resume the control connection's
  * TLS session: `off` offers no resumption at all, `allow` accepts either,
@@ -207,7 +208,8 @@ export async function protectDataConnection(session: Session, plain: Connection)
   if (!session.tls.protectData || !context) return plain;
   let secure;
   try {
-    secure = await session.context.runtime.upgradeTls(plain, context);
+    const { runtime, security } = session.context;
+    secure = await closeIfSlow(runtime.upgradeTls(plain, context), plain, security.tlsHandshakeTimeoutMs, "TLS handshake");
   } catch (error) {
     session.log("warn", `TLS handshake on the data connection failed: ${(error as Error).message}`);
     throw new FtpError(Reply.TlsDataFailed, "TLS handshake on the data connection failed.");

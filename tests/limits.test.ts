@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { MemoryAuthorizer } from "../mod.ts";
 import { PASSWORD, startFixture, USER } from "./_fixture.ts";
-import { FtpClient, readAll, sleep, waitFor, within, withClients, writeAndEnd } from "./_ftp_client.ts";
+import { connectTcp, FtpClient, readAll, sleep, waitFor, within, withClients, writeAndEnd } from "./_ftp_client.ts";
 
 /** A second user, to show that limits on one user leave others alone. */
 const BOB = "bob";
@@ -397,5 +397,25 @@ test("CLI: the security flags become server options; malformed values are refuse
   assert.deepEqual(parseArgs([]).security, {});
   for (const args of [["--max-cons", "-1"], ["--ban", "everyone"], ["--ban-after", "3"], ["--write-limit", "fast"]]) {
     assert.throws(() => parseArgs(args), Error, args.join(" "));
+  }
+});
+
+test("TLS handshake timeout: AUTH TLS and implicit FTPS clients that never say hello are closed", async () => {
+  const { makeCertificate, removeCertificate, startTlsFixture } = await import("./_tls.ts");
+  const certificate = await makeCertificate("tsftpd-test");
+  try {
+    const fx = await startTlsFixture(certificate, { tlsHandshakeTimeoutMs: 300, implicitTlsPort: 0 });
+    await withClients(fx, async (_fx, open) => {
+      const client = await open();
+      await client.expect("AUTH TLS", 234);
+      await within(client.closed, 10_000, "close of a silent AUTH TLS client");
+      const implicit = await connectTcp(fx.server.implicitTlsAddress.port);
+      await within(new Promise((resolve) => implicit.once("close", resolve)), 10_000, "close of a silent implicit client");
+      // The server itself is fine.
+      const fresh = await open();
+      await fresh.expect("NOOP", 200);
+    });
+  } finally {
+    await removeCertificate(certificate);
   }
 });

@@ -10,6 +10,7 @@ import type { CommandSpec } from "../command.ts";
 import { FtpError } from "../errors.ts";
 import { encodeReply, Reply } from "../reply.ts";
 import type { Session } from "../session.ts";
+import { closeIfSlow } from "../timeouts.ts";
 
 /** AUTH mechanisms taken as TLS; the old SSL and TLS-P names also mean
  * that data connections are protected from the start. */
@@ -33,9 +34,11 @@ async function auth(session: Session, argument: string): Promise<void> {
   try {
     // The reply goes out in the clear right before the handshake, from the
     // adapter, which stops reading first so the ClientHello stays for TLS.
-    const secure = await session.context.runtime.upgradeTls(session.connection, context, {
+    const handshake = session.context.runtime.upgradeTls(session.connection, context, {
       preface: encodeReply(Reply.AuthAccepted, `AUTH ${mechanism} successful.`),
     });
+    const { tlsHandshakeTimeoutMs } = session.context.security;
+    const secure = await closeIfSlow(handshake, session.connection, tlsHandshakeTimeoutMs, "TLS handshake");
     session.replaceConnection(secure);
     session.log("info", `Control connection secured (${secure.protocol}).`);
   } catch (error) {
