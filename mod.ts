@@ -92,6 +92,7 @@ export type {
 } from "./src/port.ts";
 export type { MasqueradeAddressMap } from "./src/masquerade.ts";
 export type { FtpsOptions, TlsCertificate, TlsSessionReuse } from "./src/tls.ts";
+export type { VirtualHostOptions } from "./src/virtual_host.ts";
 export { LocalFileSystem, type LocalFileSystemOptions } from "./src/fs/local.ts";
 export { MemoryFileSystem, type MemoryFileSystemOptions } from "./src/fs/memory.ts";
 export {

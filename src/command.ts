@@ -45,6 +45,9 @@ export interface CommandSpec {
    * on, for commands whose argument holds more (`SITE CHMOD 644 a.txt`);
    * default the whole argument. */
   readonly path?: (argument: string) => string;
+  /** Recognised only to refuse it honestly (502), so HELP leaves it out:
+   * HELP lists what is implemented. */
+  readonly hidden?: boolean;
   /** One line for HELP: the syntax and what it does. */
   readonly syntax: string;
   /** Lines this command adds to FEAT (a function when they depend on the

@@ -40,6 +40,7 @@ export const Reply = {
   InsufficientStorage: 452,
   SyntaxError: 500,
   ArgumentSyntaxError: 501,
+  NotImplemented: 502,
   BadSequence: 503,
   NotImplementedForParameter: 504,
   NetworkProtocolNotSupported: 522,

@@ -25,6 +25,7 @@ import { closeIfSlow } from "./timeouts.ts";
 import { tlsCommands } from "./commands/tls.ts";
 import { createTlsContextFrom, type FtpsOptions, type SessionTls, type TlsCertificate, type TlsSettings } from "./tls.ts";
 import { VERSION } from "./version.ts";
+import { hostKey, type VirtualHost, type VirtualHostOptions } from "./virtual_host.ts";
 
 /** Options of {@link FtpServer}; the limits, timeouts, bans, throttling and
  * quotas are the {@link SecurityOptions}.
@@ -68,6 +69,10 @@ export interface FtpServerOptions extends SecurityOptions, FtpsOptions {
   readonly permitForeignAddresses?: boolean;
   /** Allow PORT/EPRT to ports below 1024; default false. */
   readonly permitPrivilegedPorts?: boolean;
+  /** Virtual hosts a client selects with HOST (RFC 7151) before logging
+   * in, by name (`ftp.example.org`) or address (`192.0.2.1`). A name not
+   * listed gets 504; without HOST the server's own settings apply. */
+  readonly virtualHosts?: Readonly<Record<string, VirtualHostOptions>>;
   /** Text of the 220 greeting. */
   readonly banner?: string;
   /** How long a PASV/EPSV port waits for the client, and a PORT/EPRT
@@ -310,9 +315,20 @@ export class FtpServer {
     const options = this.#options;
     const defaultFs = options.fs ??
       (options.root !== undefined ? new LocalFileSystem(options.root, { runtime }) : undefined);
+    const authorizer = options.authorizer ?? new MemoryAuthorizer({ anonymous: true });
+    const virtualHosts = new Map<string, VirtualHost>();
+    for (const [name, host] of Object.entries(options.virtualHosts ?? {})) {
+      const key = hostKey(name);
+      virtualHosts.set(key, {
+        name: key,
+        authorizer: host.authorizer ?? authorizer,
+        defaultFs: host.fs ?? (host.root !== undefined ? new LocalFileSystem(host.root, { runtime }) : defaultFs),
+        banner: host.banner,
+      });
+    }
     return {
       runtime,
-      authorizer: options.authorizer ?? new MemoryAuthorizer({ anonymous: true }),
+      authorizer,
       defaultFs,
       commands: commandTable([
         ...builtinCommands,
@@ -320,6 +336,7 @@ export class FtpServer {
         ...(options.commands ?? []).map(customCommandSpec),
       ]),
       siteCommands: commandTable([...builtinSiteCommands, ...(options.siteCommands ?? []).map(customCommandSpec)]),
+      virtualHosts,
       logger: this.#metrics.logger(
         options.logger ?? createConsoleLogger({
           level: options.logLevel ?? "info",

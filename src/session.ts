@@ -11,6 +11,7 @@ import type { DataChannel } from "./data_channel.ts";
 import { FtpError, replyForError } from "./errors.ts";
 import type { FileSystem } from "./fs/file_system.ts";
 import { callHook, type HookEvents, type ServerHooks, type SessionInfo } from "./hooks.ts";
+import type { HashAlgorithm } from "./hash/mod.ts";
 import { LineReader, parseCommand } from "./line_reader.ts";
 import { MLSX_FACTS, type MlsxFact } from "./listing.ts";
 import type { LogLevel, Logger } from "./logger.ts";
@@ -21,6 +22,7 @@ import { encodeReply, Reply } from "./reply.ts";
 import type { Security } from "./security.ts";
 import { guardSession, watchStall } from "./session_guard.ts";
 import { enforceTlsPolicy, protectDataConnection, type SessionTls, type TlsSettings } from "./tls.ts";
+import type { VirtualHost } from "./virtual_host.ts";
 
 /** Server-wide settings and services a session uses.
  *
@@ -40,6 +42,8 @@ export interface SessionContext {
   readonly commands: ReadonlyMap<string, CommandSpec>;
   /** SITE's subcommands, by name. */
   readonly siteCommands: ReadonlyMap<string, CommandSpec>;
+  /** Hosts HOST may select, by lower-case name; empty when none are set. */
+  readonly virtualHosts: ReadonlyMap<string, VirtualHost>;
   readonly logger: Logger;
   readonly banner: string;
   readonly passivePorts?: readonly [number, number];
@@ -79,10 +83,14 @@ export interface SessionUser {
  * @example
  * ```ts
  * import type { TransferProgress } from "./session.ts";
- * const progress: TransferProgress = { bytes: 0, aborted: false };
+ * const progress: TransferProgress = { label: "RETR /a", startedMs: Date.now(), bytes: 0, aborted: false };
  * ```
  */
 export interface TransferProgress {
+  /** What is moving, as {@link TransferJob.label}. */
+  readonly label: string;
+  /** When the transfer started, in milliseconds since the epoch. */
+  readonly startedMs: number;
   bytes: number;
   /** Set by ABOR, a timeout or the session closing; the transfer must not
    * succeed. */
@@ -117,6 +125,9 @@ export interface TransferJob {
   /** The file's virtual path, for file transfers (not listings); the file
    * hooks fire only for these. */
   readonly path?: string;
+  /** Text of the 150 reply when it must say more than the label (STOU's
+   * `FILE: name`, RFC 1123 §4.1.2.9). */
+  readonly startText?: string;
   /** Moves the bytes. Resolves only when the transfer is complete: a
    * received file closed on storage, sent data handed to the network. */
   run(data: Connection, progress: TransferProgress): Promise<void>;
@@ -175,6 +186,12 @@ export class Session {
   /** AUTH TLS, PBSZ and PROT state. */
   tls: SessionTls = { control: null, pbsz: false, protectData: false };
   #connection: Connection;
+  /** Algorithm of HASH, chosen with OPTS HASH. */
+  hashAlgorithm: HashAlgorithm = "SHA-256";
+  /** Host chosen with HOST (RFC 7151); `null` for the server's own. */
+  virtualHost: VirtualHost | null = null;
+  /** What the client called itself with CLNT, for the log. */
+  clientName: string | null = null;
   #dataChannel: DataChannel | null = null;
   #transfer: RunningTransfer | null = null;
   #closed = false;
@@ -375,8 +392,8 @@ export class Session {
       channel.close();
       throw error;
     }
-    await this.reply(Reply.FileStatusOk, `Opening data connection for ${job.label}.`);
-    const progress: TransferProgress = { bytes: 0, aborted: false };
+    await this.reply(Reply.FileStatusOk, job.startText ?? `Opening data connection for ${job.label}.`);
+    const progress: TransferProgress = { label: job.label, startedMs: Date.now(), bytes: 0, aborted: false };
     this.#transfer = { progress, channel, done: this.#runTransfer(job, channel, progress, fs) };
   }
 
@@ -457,6 +474,24 @@ export class Session {
    * is out (QUIT). */
   quit(): void {
     this.#quitting = true;
+  }
+
+  /** Back to the state right after the greeting, for REIN (RFC 959
+   * §4.1.1): logged out, every parameter at its default, no data channel.
+   * The caller lets a running transfer finish first. */
+  reinitialize(): void {
+    this.#dataChannel?.close();
+    this.#dataChannel = null;
+    this.pendingUsername = null;
+    this.user = null;
+    this.cwd = "/";
+    this.transferType = "ascii";
+    this.restartOffset = 0;
+    this.renameFrom = null;
+    this.epsvAll = false;
+    this.mlstFacts = MLSX_FACTS;
+    this.hashAlgorithm = "SHA-256";
+    this.virtualHost = null;
   }
 
   /** Closes the connection and everything of this session. Idempotent. */

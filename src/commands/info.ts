@@ -7,10 +7,12 @@
 
 import type { CommandSpec } from "../command.ts";
 import { FtpError } from "../errors.ts";
-import { MLSX_FACTS, type MlsxFact } from "../listing.ts";
+import { GLOB_CHARS, globToRegExp } from "../glob.ts";
+import { formatListLine, MLSX_FACTS, type MlsxFact } from "../listing.ts";
 import { Reply } from "../reply.ts";
 import type { Session } from "../session.ts";
-import { listLines, stripLsFlags } from "./listing.ts";
+import { optsHash } from "./hash.ts";
+import { listLines, sortByName, stripLsFlags } from "./listing.ts";
 
 function uniqueSpecs(session: Session): CommandSpec[] {
   return [...new Set(session.context.commands.values())];
@@ -40,6 +42,7 @@ async function opts(session: Session, argument: string): Promise<void> {
     session.mlstFacts = chosen;
     return await session.reply(Reply.Ok, `MLST OPTS ${chosen.map((fact) => `${fact};`).join("")}`);
   }
+  if (option === "HASH") return await optsHash(session, value);
   throw new FtpError(Reply.ArgumentSyntaxError, "Option not understood.");
 }
 
@@ -50,7 +53,7 @@ async function help(session: Session, argument: string): Promise<void> {
     if (!spec) throw new FtpError(Reply.ArgumentSyntaxError, "Unknown command.");
     return await session.reply(Reply.Help, `Syntax: ${spec.syntax}`);
   }
-  const verbs = [...session.context.commands.keys()].sort();
+  const verbs = [...session.context.commands].filter(([, spec]) => !spec.hidden).map(([verb]) => verb).sort();
   const rows: string[] = [];
   for (let i = 0; i < verbs.length; i += 8) {
     rows.push(verbs.slice(i, i + 8).map((verb) => verb.padEnd(6)).join(" "));
@@ -67,7 +70,9 @@ function statusLines(session: Session): string[] {
     : "Waiting for user name";
   const progress = session.transferProgress;
   const data = progress
-    ? `Transfer in progress: ${progress.bytes} bytes moved`
+    ? `Transfer in progress: ${progress.label}, ${progress.bytes} bytes in ${
+      ((Date.now() - progress.startedMs) / 1000).toFixed(1)
+    } s`
     : session.hasDataChannel
     ? "Data connection prepared"
     : "No data connection";
@@ -85,8 +90,33 @@ async function stat(session: Session, argument: string): Promise<void> {
   }
   if (!session.user) throw new FtpError(Reply.NotLoggedIn, "Log in with USER and PASS first.");
   if (!session.can("l", session.resolve(stripLsFlags(argument)))) throw new FtpError(Reply.FileUnavailable, "Permission denied.");
-  const { lines } = await listLines(session, argument);
-  await session.reply(Reply.FileStatus, ["Status follows:", ...lines, "End of status."]);
+  const lines = await statLines(session, argument);
+  const shown = lines.length > STAT_MAX_ENTRIES
+    ? [...lines.slice(0, STAT_MAX_ENTRIES), `... ${lines.length - STAT_MAX_ENTRIES} more entries; use LIST.`]
+    : lines;
+  await session.reply(Reply.FileStatus, ["Status follows:", ...shown, "End of status."]);
+}
+
+/** STAT answers on the control connection, which blocks every other
+ * command of the session while it is written: the reply stays bounded. */
+const STAT_MAX_ENTRIES = 1000;
+
+async function exists(session: Session, path: string): Promise<boolean> {
+  return await session.fs.stat(path).then(() => true, () => false);
+}
+
+/** LIST lines for STAT: a path as LIST shows it, or, when the last
+ * component is a wildcard pattern naming nothing literally, the entries of
+ * that one folder that match it. */
+async function statLines(session: Session, argument: string): Promise<string[]> {
+  const path = session.resolve(argument);
+  const slash = path.lastIndexOf("/");
+  const pattern = path.slice(slash + 1);
+  if (!GLOB_CHARS.test(pattern) || await exists(session, path)) return (await listLines(session, argument)).lines;
+  const matcher = globToRegExp(pattern);
+  const entries = (await session.fs.list(path.slice(0, slash) || "/")).filter((entry) => matcher.test(entry.name));
+  const now = Date.now();
+  return sortByName(entries).map((entry) => formatListLine(entry.name, entry.stat, now));
 }
 
 /** SYST, NOOP, FEAT, OPTS, HELP and STAT.
@@ -117,7 +147,7 @@ export const infoCommands: readonly CommandSpec[] = [
     verb: "OPTS",
     login: false,
     argument: "required",
-    syntax: "OPTS <UTF8 ON|MLST facts> (set options)",
+    syntax: "OPTS <UTF8 ON|MLST facts|HASH [algorithm]> (set options)",
     features: ["UTF8"],
     handle: opts,
   },

@@ -42,8 +42,23 @@ async function entriesAt(
   const stat = await session.fs.stat(path);
   if (stat.kind !== "directory") return { path, isDirectory: false, entries: [{ name: path.slice(path.lastIndexOf("/") + 1), stat }] };
   const entries = await session.fs.list(path);
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { path, isDirectory: true, entries };
+  return { path, isDirectory: true, entries: sortByName(entries) };
+}
+
+/**
+ * Sorts entries by name, in code-unit order (as `ls` in the C locale), in
+ * place; returns them.
+ *
+ * @example
+ * ```ts
+ * import { sortByName } from "./listing.ts";
+ * import type { ListEntry } from "../fs/file_system.ts";
+ * declare const entries: ListEntry[];
+ * sortByName(entries)[0]?.name;
+ * ```
+ */
+export function sortByName(entries: ListEntry[]): ListEntry[] {
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**

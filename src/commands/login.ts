@@ -53,7 +53,9 @@ async function pass(session: Session, password: string): Promise<void> {
     session.log("info", `USER '${username}' refused: banned.`);
     return await refuseLogin(session, username, "Too many failed logins; try again later.");
   }
-  const account = await session.context.authorizer.authenticate({
+  // HOST (RFC 7151) picked whose users and files these are.
+  const site = session.virtualHost ?? session.context;
+  const account = await site.authorizer.authenticate({
     username,
     password,
     remoteAddress: session.remoteAddress,
@@ -62,7 +64,7 @@ async function pass(session: Session, password: string): Promise<void> {
   });
   const home = account?.home;
   const fs = account?.fs ??
-    (home !== undefined ? new LocalFileSystem(home, { runtime: session.context.runtime }) : session.context.defaultFs);
+    (home !== undefined ? new LocalFileSystem(home, { runtime: session.context.runtime }) : site.defaultFs);
   if (!account || !fs) {
     if (account) session.log("error", `USER '${username}' has no file system and no default is set.`);
     session.log("info", `USER '${username}' failed login.`);

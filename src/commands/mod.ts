@@ -7,13 +7,17 @@
 import type { CommandSpec } from "../command.ts";
 import { activeCommands } from "./active.ts";
 import { fileCommands } from "./files.ts";
+import { hashCommands } from "./hash.ts";
 import { infoCommands } from "./info.ts";
 import { listingCommands } from "./listing.ts";
 import { loginCommands } from "./login.ts";
+import { mfmtCommands } from "./mfmt.ts";
 import { navigationCommands } from "./navigation.ts";
 import { parameterCommands } from "./parameters.ts";
 import { passiveCommands } from "./passive.ts";
+import { sessionCommands } from "./session_control.ts";
 import { siteCommands } from "./site.ts";
+import { stouCommands } from "./stou.ts";
 import { transferCommands } from "./transfer.ts";
 
 /** The commands tsftpd implements.
@@ -34,5 +38,9 @@ export const builtinCommands: readonly CommandSpec[] = [
   ...listingCommands,
   ...transferCommands,
   ...fileCommands,
+  ...stouCommands,
+  ...mfmtCommands,
   ...siteCommands,
+  ...hashCommands,
+  ...sessionCommands,
 ];

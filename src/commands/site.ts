@@ -1,6 +1,6 @@
 /**
  * SITE (RFC 959 §4.1.3): a second command table, for site-specific
- * subcommands (SITE HELP built in; SITE CHMOD and users' own ones join it).
+ * subcommands (SITE HELP and SITE CHMOD built in; users' own ones join it).
  *
  * @module
  */
@@ -37,12 +37,32 @@ async function siteHelp(session: Session, argument: string): Promise<void> {
   ]);
 }
 
+/** `SITE CHMOD <mode> <path>`: the mode, then the path. */
+function splitMode(argument: string): { readonly mode: string; readonly name: string } {
+  const text = argument.trimStart();
+  const space = text.indexOf(" ");
+  return space === -1 ? { mode: text, name: "" } : { mode: text.slice(0, space), name: text.slice(space + 1) };
+}
+
+async function chmod(session: Session, argument: string): Promise<void> {
+  const { mode, name } = splitMode(argument);
+  if (!/^[0-7]{1,4}$/.test(mode) || name === "") {
+    throw new FtpError(Reply.ArgumentSyntaxError, "Use SITE CHMOD <octal mode> <path>.");
+  }
+  const path = session.resolve(name);
+  const fs = session.fs;
+  if (!fs.chmod) throw new FtpError(Reply.NotImplemented, "This storage has no permission bits.");
+  await fs.chmod(path, parseInt(mode, 8));
+  session.log("info", `SITE CHMOD ${mode} ${path} 200`);
+  await session.reply(Reply.Ok, "SITE CHMOD successful.");
+}
+
 /** SITE's own subcommands.
  *
  * @example
  * ```ts
  * import { builtinSiteCommands } from "./site.ts";
- * builtinSiteCommands.map((spec) => spec.verb); // ["HELP"]
+ * builtinSiteCommands.map((spec) => spec.verb); // ["HELP", "CHMOD"]
  * ```
  */
 export const builtinSiteCommands: readonly CommandSpec[] = [
@@ -52,6 +72,15 @@ export const builtinSiteCommands: readonly CommandSpec[] = [
     argument: "optional",
     syntax: "SITE HELP [<command>] (SITE commands and their syntax)",
     handle: siteHelp,
+  },
+  {
+    verb: "CHMOD",
+    login: true,
+    argument: "required",
+    permission: "M",
+    path: (argument) => splitMode(argument).name || ".",
+    syntax: "SITE CHMOD <mode> <path> (change permission bits)",
+    handle: chmod,
   },
 ];
 
