@@ -304,6 +304,9 @@ export interface FilePort {
   realpath(path: string): Promise<string>;
   /** Where the symlink `path` points, as stored in the link. */
   readLink(path: string): Promise<string>;
+  /** Bytes an unprivileged user may still write on the file system that
+   * holds `path` (statfs: available blocks × block size), for AVBL. */
+  availableSpace(path: string): Promise<number>;
   /** Opens a regular file for reading from `offset`. */
   openRead(path: string, offset: number): Promise<FileSource>;
   /** Opens a file for writing, creating and positioning it as `mode` says. */

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { MemoryAuthorizer, MemoryFileSystem } from "../mod.ts";
 import { PASSWORD, startFixture, USER } from "./_fixture.ts";
@@ -281,5 +282,28 @@ test("FEAT lists exactly the implemented extensions, sorted", async () => {
       assert.ok(features.includes(expected), `${expected} in ${JSON.stringify(features)}`);
     }
     assert.ok(features.includes("HASH SHA-1;SHA-256*;SHA-512;MD5;CRC32"), JSON.stringify(features));
+  });
+});
+
+test("AVBL tells the free space of a real folder; storage that can't tell gets 502 and no FEAT line", async () => {
+  await withClients(await startFixture(), async (fx, open) => {
+    writeFileSync(join(fx.root, "f.txt"), "f");
+    const client = await loggedIn(open);
+    const reply = await client.expect("AVBL", 213);
+    const free = Number(reply.lines[0].slice(4));
+    const { bavail, bsize, blocks } = await statfs(fx.root);
+    assert.ok(Number.isSafeInteger(free) && free > 0 && free <= blocks * bsize, reply.lines[0]);
+    // Others write to this disk too: only the order of magnitude is stable.
+    assert.ok(Math.abs(free - bavail * bsize) < 0.1 * blocks * bsize, `${free} vs ${bavail * bsize}`);
+    await client.expect("AVBL /", 213);
+    await client.expect("AVBL f.txt", 550);
+    await client.expect("AVBL missing", 550);
+    assert.ok(body(await client.expect("FEAT", 211)).includes("AVBL"));
+  });
+  const memory = await startFixture({ fs: new MemoryFileSystem() });
+  await withClients(memory, async (_fx, open) => {
+    const client = await loggedIn(open);
+    await client.expect("AVBL", 502);
+    assert.ok(!body(await client.expect("FEAT", 211)).includes("AVBL"));
   });
 });

@@ -6,6 +6,7 @@
 
 import type { CommandSpec } from "../command.ts";
 import { activeCommands } from "./active.ts";
+import { avblCommands } from "./avbl.ts";
 import { fileCommands } from "./files.ts";
 import { hashCommands } from "./hash.ts";
 import { infoCommands } from "./info.ts";
@@ -43,4 +44,5 @@ export const builtinCommands: readonly CommandSpec[] = [
   ...siteCommands,
   ...hashCommands,
   ...sessionCommands,
+  ...avblCommands,
 ];

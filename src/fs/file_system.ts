@@ -106,6 +106,10 @@ export interface FileSystem {
   chmod?(path: string, mode: number): Promise<void>;
   /** Sets the modification time; optional (MFMT). */
   setModifiedTime?(path: string, mtimeMs: number): Promise<void>;
+  /** Bytes that may still be stored under `path`; optional (AVBL). Leave
+   * it out where the storage can't tell: AVBL then answers 502 and FEAT
+   * does not list it. */
+  availableSpace?(path: string): Promise<number>;
 }
 
 /** A storage failure with a POSIX error code, mapped to an FTP reply.

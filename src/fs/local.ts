@@ -187,6 +187,13 @@ export class LocalFileSystem implements FileSystem {
     await files.utime(target, Date.now(), mtimeMs);
   }
 
+  /** Free space of the real file system holding `path`, as statfs tells
+   * it to an unprivileged user. */
+  async availableSpace(path: string): Promise<number> {
+    const { files, target } = await this.#existing(path);
+    return await files.availableSpace(target);
+  }
+
   async #jail(): Promise<Jail> {
     this.#runtime ??= await loadRuntime();
     const { files } = this.#runtime;

@@ -132,6 +132,10 @@ export const nodeFiles: FilePort = {
   readLink(path) {
     return fsp.readlink(path);
   },
+  async availableSpace(path) {
+    const info = await fsp.statfs(path);
+    return info.bavail * info.bsize;
+  },
   openRead,
   openWrite,
 };

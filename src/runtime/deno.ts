@@ -25,6 +25,7 @@ import type {
 import { toSocketAddress } from "./_address.ts";
 import { codedError, connectionClosedError } from "./_errors.ts";
 import { assertRegularFile, fileKind } from "./_file_kind.ts";
+import { nodeFiles } from "./_node_files.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
 import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
 import { createWriteChain } from "./_write_chain.ts";
@@ -326,6 +327,8 @@ const files: FilePort = {
   readLink(path) {
     return posix(Deno.readLink(path));
   },
+  // Deno has no native statfs; its node:fs one is the only way to ask.
+  availableSpace: nodeFiles.availableSpace,
   openRead(path, offset) {
     return posix(openRead(path, offset));
   },
