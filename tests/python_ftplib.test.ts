@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
 import { access, chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { binaryContent, python, sha256, withFixture } from "./_clients.ts";
@@ -360,3 +361,71 @@ async function snapshot(folder: string, into: Record<string, string> = {}): Prom
   }
   return into;
 }
+
+test("ftplib: active mode (set_pasv(False)) downloads and uploads; dir(), acct() and abort()", async () => {
+  await withFixture(async (fixture) => {
+    const content = binaryContent(200_000);
+    await writeFile(join(fixture.root, "act.bin"), content);
+    await writeFile(join(fixture.root, "big.bin"), binaryContent(32 * 1024 * 1024));
+    const result = await python(fixture, `
+ftp = connect()
+ftp.set_pasv(False)
+down = io.BytesIO()
+retr = ftp.retrbinary("RETR act.bin", down.write)
+stor = ftp.storbinary("STOR act-up.bin", io.BytesIO(down.getvalue()))
+lines = []
+listed = ftp.dir(lines.append)
+acct = ftp.acct("billing")
+ftp.set_pasv(True)
+conn = ftp.transfercmd("RETR big.bin")
+conn.recv(1024)
+aborted = ftp.abort()
+conn.close()
+emit({"retr": retr, "stor": stor, "sha": hashlib.sha256(down.getvalue()).hexdigest(),
+      "lines": lines, "listed": listed, "acct": acct, "aborted": aborted, "noop": ftp.voidcmd("NOOP")})
+`) as Record<string, string> & { lines: string[] };
+    assert.match(result.retr, /^226 /);
+    assert.equal(result.sha, sha256(content));
+    assert.match(result.stor, /^226 /);
+    assert.ok(Buffer.from(await readFile(join(fixture.root, "act-up.bin"))).equals(content));
+    assert.match(result.listed, /^226 /);
+    assert.ok(result.lines.some((line) => /^-rw.* act\.bin$/.test(line)), JSON.stringify(result.lines));
+    assert.match(result.acct, /^202 /);
+    // ftplib's abort() accepts 225 or 226 (after the 426 it reads first).
+    assert.match(result.aborted, /^22[56] /);
+    assert.match(result.noop, /^200 /);
+  });
+});
+
+test("ftplib: sendcmd for STOU, HASH, MFMT, SITE CHMOD, AVBL, CLNT and REIN", async () => {
+  await withFixture(async (fixture) => {
+    await writeFile(join(fixture.root, "h.txt"), "hash me");
+    const result = await python(fixture, `
+ftp = connect()
+ftp.voidcmd("TYPE I")
+conn, _ = ftp.ntransfercmd("STOU upload.txt")
+stou = ftp.lastresp
+conn.sendall(b"unique")
+conn.close()
+stou_end = ftp.voidresp()
+out = {"stou_end": stou_end}
+for command in ["HASH h.txt", "OPTS HASH MD5", "HASH h.txt", "MFMT 20200102030405 h.txt",
+                "SITE CHMOD 640 h.txt", "AVBL", "CLNT python ftplib", "REIN"]:
+    out[command] = ftp.sendcmd(command)
+out["after_rein"] = error_of(ftp.pwd)
+emit(out)
+`) as Record<string, unknown>;
+    assert.match(result.stou_end as string, /^226 /);
+    assert.equal(await readFile(join(fixture.root, "upload.txt"), "utf8"), "unique");
+    assert.equal(result["HASH h.txt"], `213 MD5 0-7 ${createHash("md5").update("hash me").digest("hex")} /h.txt`);
+    assert.equal(result["OPTS HASH MD5"], "200 MD5");
+    assert.equal(result["MFMT 20200102030405 h.txt"], "213 Modify=20200102030405; /h.txt");
+    assert.equal((await stat(join(fixture.root, "h.txt"))).mtimeMs, Date.UTC(2020, 0, 2, 3, 4, 5));
+    assert.match(result["SITE CHMOD 640 h.txt"] as string, /^200 /);
+    assert.equal((await stat(join(fixture.root, "h.txt"))).mode & 0o777, 0o640);
+    assert.match(result.AVBL as string, /^213 \d+$/);
+    assert.match(result["CLNT python ftplib"] as string, /^200 /);
+    assert.match(result.REIN as string, /^220 /);
+    assert.match((result.after_rein as FtpLibError).message, /^530 /);
+  });
+});
