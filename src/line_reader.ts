@@ -35,6 +35,9 @@ const SB = 250;
 const WILL = 251;
 const DONT = 254;
 
+/** Commands a client may send as TCP urgent data. */
+const URGENT_VERBS = new Set(["ABOR", "STAT", "QUIT"]);
+
 /** Where the Telnet filter is inside a command sequence. */
 type TelnetState = "data" | "iac" | "option" | "subnegotiation" | "subnegotiation-iac";
 
@@ -62,6 +65,8 @@ export class LineReader {
   /** Set after an overlong line was reported, until its end is seen. */
   #skipping = false;
   #telnet: TelnetState = "data";
+  /** Set after a line was ended by a CR alone (see {@link push}). */
+  #dropLf = false;
 
   /** Consumes `chunk` (which need not outlive this call) and returns the
    * events it completes, in order. */
@@ -69,7 +74,8 @@ export class LineReader {
     // The common case, no Telnet byte at all, costs one scan and no copy.
     if (this.#telnet !== "data" || chunk.indexOf(IAC) !== -1) chunk = this.#stripTelnet(chunk);
     const events: LineEvent[] = [];
-    let start = 0;
+    let start = this.#dropLf && chunk[0] === LF ? 1 : 0;
+    this.#dropLf = false;
     while (start < chunk.length) {
       const end = chunk.indexOf(LF, start);
       const stop = end === -1 ? chunk.length : end;
@@ -78,6 +84,18 @@ export class LineReader {
       if (this.#skipping) this.#skipping = false;
       else events.push(this.#takeLine());
       start = end + 1;
+    }
+    // ABOR, STAT and QUIT may come as TCP urgent data (RFC 959 §4.1.3;
+    // Python's ftplib sends ABOR so): the urgent last byte, the LF, never
+    // reaches the normal stream, and the client waits for the reply. So a
+    // chunk ending in one of them and CR ends the line; a LF that still
+    // follows is dropped.
+    if (!this.#skipping && this.#pendingLength === 5 && this.#pending[4] === CR) {
+      const verb = String.fromCharCode(...this.#pending.subarray(0, 4)).toUpperCase();
+      if (URGENT_VERBS.has(verb)) {
+        events.push(this.#takeLine());
+        this.#dropLf = true;
+      }
     }
     return events;
   }

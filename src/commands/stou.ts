@@ -7,6 +7,7 @@
 
 import type { CommandSpec } from "../command.ts";
 import { FtpError } from "../errors.ts";
+import { openWithinQuota } from "../quota.ts";
 import { Reply } from "../reply.ts";
 import type { Session } from "../session.ts";
 import { receiveFileJob } from "../transfer_jobs.ts";
@@ -49,7 +50,16 @@ async function stou(session: Session, argument: string): Promise<void> {
   }
   await session.startTransfer(async () => {
     const path = await uniquePath(session, argument);
-    const sink = await session.fs.write(path, { kind: "truncate" });
+    const { fs, user } = session;
+    // A new file: the quota counts it whole and frees nothing.
+    const sink = await openWithinQuota(
+      session.context.security.quota,
+      user!.account.username,
+      fs,
+      path,
+      false,
+      () => fs.write(path, { kind: "truncate" }),
+    );
     const job = receiveFileJob(sink, { label: `STOU ${path}`, path, ascii: session.transferType === "ascii" });
     return { ...job, startText: `FILE: ${path.slice(path.lastIndexOf("/") + 1)}` };
   });

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { globToRegExp } from "../src/glob.ts";
+import { LineReader } from "../src/line_reader.ts";
 import { createHasher, HASH_ALGORITHMS, toHex } from "../src/hash/mod.ts";
 import { inNetwork, parseIp, parseNetwork, sameIp } from "../src/ip.ts";
 import { masqueradeLookup } from "../src/masquerade.ts";
@@ -93,4 +94,19 @@ test("parseTimeVal: RFC 3659 times, fractions, and impossible dates", () => {
   for (const bad of ["20230229000000", "20201301000000", "20200101240000", "20200101006000", "2020010100000", "x"]) {
     assert.equal(parseTimeVal(bad), null, bad);
   }
+});
+
+test("LineReader: ABOR/STAT/QUIT ended by a CR at a chunk end are lines (their LF was urgent data)", () => {
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const reader = new LineReader();
+  assert.deepEqual(reader.push(encode("abor\r")), [{ kind: "line", text: "abor" }]);
+  // A LF that still arrives afterwards is the same line's end, not an empty line.
+  assert.deepEqual(reader.push(encode("\nNOOP\r\n")), [{ kind: "line", text: "NOOP" }]);
+  assert.deepEqual(reader.push(encode("STAT\r")), [{ kind: "line", text: "STAT" }]);
+  assert.deepEqual(reader.push(encode("QUIT\r\n")), [{ kind: "line", text: "QUIT" }]);
+  // Any other line split after its CR waits for the LF.
+  assert.deepEqual(reader.push(encode("RETR a\r")), []);
+  assert.deepEqual(reader.push(encode("\n")), [{ kind: "line", text: "RETR a" }]);
+  assert.deepEqual(reader.push(encode("NOOP\r")), []);
+  assert.deepEqual(reader.push(encode("\n")), [{ kind: "line", text: "NOOP" }]);
 });
