@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { MemoryAuthorizer, MemoryFileSystem } from "../mod.ts";
@@ -305,5 +305,19 @@ test("AVBL tells the free space of a real folder; storage that can't tell gets 5
     const client = await loggedIn(open);
     await client.expect("AVBL", 502);
     assert.ok(!body(await client.expect("FEAT", 211)).includes("AVBL"));
+  });
+});
+
+test("RFC 775 X-forms XPWD, XCWD, XCUP, XMKD, XRMD act as their RFC 959 commands; ALLO is 202", async () => {
+  await withClients(await startFixture(), async (fx, open) => {
+    const client = await loggedIn(open);
+    assert.equal((await client.expect("XMKD made", 257)).lines[0], '257 "/made" directory created.');
+    await client.expect("XCWD made", 250);
+    assert.match((await client.expect("XPWD", 257)).lines[0], /^257 "\/made"/);
+    await client.expect("XCUP", 250);
+    assert.match((await client.expect("XPWD", 257)).lines[0], /^257 "\/"/);
+    await client.expect("XRMD made", 250);
+    assert.equal(existsSync(join(fx.root, "made")), false);
+    await client.expect("ALLO 1000", 202);
   });
 });
