@@ -92,7 +92,7 @@ test("STAT during a transfer reports it and its progress", async () => {
     data.write(Buffer.alloc(5000, 1));
     // Poll until the server has received the bytes; STAT must show them.
     let status: FtpReply = await client.expect("STAT", 211);
-    const progress = /Transfer in progress: STOR \/progress\.bin, (\d+) bytes in [\d.]+ s/;
+    const progress = /Transfer in progress: (\d+) bytes in [\d.]+ s \(STOR \/progress\.bin\)/;
     const deadline = Date.now() + 10_000;
     while (!status.lines.some((line) => progress.exec(line)?.[1] === "5000") && Date.now() < deadline) {
       await sleep(20);

@@ -284,3 +284,17 @@ test("CLI: --nat-map, --permit-foreign-addresses and --permit-privileged-ports",
   assert.throws(() => parseArgs(["--nat-map", "10.0.0.0/40=real"]), /not an IP network/);
   assert.throws(() => parseArgs(["--nat-map", "private=example.org"]), /IPv4/);
 });
+
+test("PASV on a dual-stack listener answers the plain IPv4 address of an IPv4 client", { skip: !(await ipv6Available()) && "no IPv6" }, async () => {
+  await withClients(await startFixture({ host: "::" }), async (fx, open) => {
+    writeFileSync(join(fx.root, "dual.txt"), "dual stack");
+    const client = await loggedIn(open);
+    const reply = await client.expect("PASV", 227);
+    assert.match(reply.lines[0], /\(127,0,0,1,\d+,\d+\)/);
+    const data = await connectTcp(pasvPort(reply));
+    const received = readAll(data);
+    await client.expect("RETR dual.txt", 150);
+    assert.equal(Buffer.from(await received).toString(), "dual stack");
+    await client.expectReply(226);
+  });
+});

@@ -70,9 +70,9 @@ function statusLines(session: Session): string[] {
     : "Waiting for user name";
   const progress = session.transferProgress;
   const data = progress
-    ? `Transfer in progress: ${progress.label}, ${progress.bytes} bytes in ${
+    ? `Transfer in progress: ${progress.bytes} bytes in ${
       ((Date.now() - progress.startedMs) / 1000).toFixed(1)
-    } s`
+    } s (${progress.label})`
     : session.hasDataChannel
     ? "Data connection prepared"
     : "No data connection";
