@@ -80,7 +80,7 @@ export function guardSession(session: Session): Watchdog {
  * @example
  * ```ts
  * import { watchStall } from "./session_guard.ts";
- * const progress = { bytes: 0, aborted: false };
+ * const progress = { label: "RETR /a", startedMs: Date.now(), bytes: 0, aborted: false };
  * const watch = watchStall(progress, 300_000, () => {});
  * watch.stop();
  * ```
