@@ -59,6 +59,7 @@ async function stou(session: Session, argument: string): Promise<void> {
       path,
       false,
       () => fs.write(path, { kind: "truncate" }),
+      user!.account.limits,
     );
     const job = receiveFileJob(sink, { label: `STOU ${path}`, path, ascii: session.transferType === "ascii" });
     return { ...job, startText: `FILE: ${path.slice(path.lastIndexOf("/") + 1)}` };
