@@ -298,3 +298,25 @@ test("PASV on a dual-stack listener answers the plain IPv4 address of an IPv4 cl
     await client.expectReply(226);
   });
 });
+
+test("an active connection comes from the address the client reached, not just any local one", async () => {
+  // 127.0.0.3 is a local address too, but the system would pick 127.0.0.1
+  // to reach the client; the data connection must come from 127.0.0.3.
+  const fixture = await startFixture({ host: "127.0.0.3" });
+  const client = await FtpClient.connect(fixture.port, "127.0.0.3");
+  const data = await listenForData("127.0.0.1");
+  try {
+    writeFileSync(join(fixture.root, "src.txt"), "from the control address");
+    await client.login(USER, PASSWORD);
+    await client.expect(`PORT ${portArgument("127.0.0.1", data.port)}`, 200);
+    await client.expect("RETR src.txt", 150);
+    await waitFor(() => data.accepted.length === 1, 10_000, "active connection");
+    assert.equal(data.accepted[0].remoteAddress, "127.0.0.3");
+    assert.equal(Buffer.from(await readAll(data.accepted[0])).toString(), "from the control address");
+    await client.expectReply(226);
+  } finally {
+    client.close();
+    await data.close();
+    await fixture.close();
+  }
+});

@@ -182,9 +182,9 @@ function listen(options: ListenOptions): Promise<Listener> {
 }
 
 async function connect(options: ConnectOptions): Promise<Connection> {
-  if (options.upgradable) return await connectNet(options);
-  // Bun.connect cannot bind a source address, so options.localAddress is
-  // ignored; the system picks the interface that routes to the peer.
+  // Bun.connect cannot bind a source address (active mode connects from the
+  // control connection's local address), node:net can.
+  if (options.upgradable || options.localAddress !== undefined) return await connectNet(options);
   const socket = await Bun.connect<SocketEvents>({
     hostname: options.host,
     port: options.port,

@@ -193,9 +193,9 @@ function listen(options: ListenOptions): Promise<Listener> {
 }
 
 async function connect(options: ConnectOptions): Promise<Connection> {
-  if (options.upgradable) return await connectNet(options);
-  // Deno.connect cannot bind a source address, so options.localAddress is
-  // ignored; the system picks the interface that routes to the peer.
+  // Deno.connect cannot bind a source address (active mode connects from the
+  // control connection's local address), node:net can.
+  if (options.upgradable || options.localAddress !== undefined) return await connectNet(options);
   const conn = await posix(Deno.connect({ hostname: options.host, port: options.port }));
   return wrapConn(conn);
 }
