@@ -188,6 +188,8 @@ async function upgrade(
           // records have left, so destroying it now could cut a download:
           // the peer closes first, or the grace period ends.
           const timer = setTimeout(() => connection.close(), CLOSE_GRACE_MS);
+          // It must not keep a program that is done from exiting (Node, Bun).
+          (timer as { unref?: () => void }).unref?.();
           socket.once("close", () => clearTimeout(timer));
         },
       };
