@@ -356,14 +356,17 @@ export class FtpServer {
     };
   }
 
-  #serve(context: SessionContext, conn: Connection, tls?: SessionTls): void {
+  /** Runs a session on `conn`, unless the limits refuse it; `admitted` when
+   * the caller has already counted it (implicit FTPS, before the handshake). */
+  #serve(context: SessionContext, conn: Connection, tls?: SessionTls, admitted = false): void {
+    const { security } = context;
+    const address = conn.remoteAddress.address;
     if (this.#closing) {
+      if (admitted) security.release(address);
       conn.close();
       return;
     }
-    const { security } = context;
-    const address = conn.remoteAddress.address;
-    const refusal = security.admit(address);
+    const refusal = admitted ? null : security.admit(address);
     if (refusal !== null) {
       context.logger.log({ level: "warn", time: new Date(), message: `Refused ${address}: ${refusal}` });
       // The reply is tiny, so it fits in the socket buffer even if the
@@ -396,14 +399,19 @@ export class FtpServer {
   async #serveImplicit(context: SessionContext, conn: Connection): Promise<void> {
     const tls = context.tls as TlsSettings;
     const tlsContext = tls.context;
+    const { security } = context;
+    const address = conn.remoteAddress.address;
+    // Counted from the first byte, so that clients stuck in the handshake
+    // meet the connection limits too; a refusal can only be a close here.
+    if (security.admit(address) !== null) return conn.close();
     let secure;
     try {
       const handshake = context.runtime.upgradeTls(conn, tlsContext);
-      secure = await closeIfSlow(handshake, conn, context.security.tlsHandshakeTimeoutMs, "TLS handshake");
+      secure = await closeIfSlow(handshake, conn, security.tlsHandshakeTimeoutMs, "TLS handshake");
     } catch {
+      security.release(address);
       return; // the adapter has closed it; nothing was said in the clear
     }
-    if (this.#closing) return secure.close();
-    this.#serve(context, secure, { control: tlsContext, pbsz: true, protectData: true });
+    this.#serve(context, secure, { control: tlsContext, pbsz: true, protectData: true }, true);
   }
 }

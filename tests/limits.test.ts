@@ -411,9 +411,39 @@ test("TLS handshake timeout: AUTH TLS and implicit FTPS clients that never say h
       await within(client.closed, 10_000, "close of a silent AUTH TLS client");
       const implicit = await connectTcp(fx.server.implicitTlsAddress.port);
       await within(new Promise((resolve) => implicit.once("close", resolve)), 10_000, "close of a silent implicit client");
+      await waitFor(() => fx.server.connectionCount === 0, 10_000, "both sessions end");
       // The server itself is fine.
       const fresh = await open();
       await fresh.expect("NOOP", 200);
+    });
+  } finally {
+    await removeCertificate(certificate);
+  }
+});
+
+test("implicit FTPS: clients still in the TLS handshake count against maxConnections", async () => {
+  const { makeCertificate, removeCertificate, startTlsFixture } = await import("./_tls.ts");
+  const certificate = await makeCertificate("tsftpd-test");
+  try {
+    const fx = await startTlsFixture(certificate, { maxConnections: 1, tlsHandshakeTimeoutMs: 1500, implicitTlsPort: 0 });
+    await withClients(fx, async (_fx, open) => {
+      const silent = await connectTcp(fx.server.implicitTlsAddress.port);
+      let silentClosed = false;
+      const gone = new Promise((resolve) => silent.once("close", resolve)).then(() => (silentClosed = true));
+      // Later than the first, so that a handshake timeout would close it last.
+      await sleep(500);
+      const second = await connectTcp(fx.server.implicitTlsAddress.port);
+      await within(new Promise((resolve) => second.once("close", resolve)), 10_000, "a second implicit client is closed at once");
+      assert.equal(silentClosed, false, "the second client was closed by the limit, not by the handshake timeout");
+      await within(gone, 10_000, "the silent client is closed by the handshake timeout");
+      // Its slot is free again once it is gone.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const client = await open();
+        if (client.greeting.code === 220) break;
+        assert.ok(Date.now() < deadline, "the slot never came back");
+        await sleep(100);
+      }
     });
   } finally {
     await removeCertificate(certificate);
