@@ -125,7 +125,7 @@ test("hooks: onLogin, onLoginFailed and onLogout fire once each with the user na
   });
 });
 
-test("hooks: onLogout fires on USER while logged in, not on a dropped connection", async () => {
+test("hooks: onLogout fires on USER while logged in and on REIN, not on a dropped connection", async () => {
   const server = await startHooked();
   await withClients(server, async (_, open) => {
     const client = await open();
@@ -134,9 +134,12 @@ test("hooks: onLogout fires on USER while logged in, not on a dropped connection
     assert.equal(named(server.events, "onLogout").length, 1);
     await client.expect("PASS pw", 530);
     await client.login("alice", "pw");
+    await client.expect("REIN", 220);
+    assert.equal(named(server.events, "onLogout").length, 2);
+    await client.login("alice", "pw");
     client.close();
     await disconnected(server, client);
-    assert.equal(named(server.events, "onLogout").length, 1, "no logout for a dropped connection");
+    assert.equal(named(server.events, "onLogout").length, 2, "no logout for a dropped connection");
   });
 });
 
