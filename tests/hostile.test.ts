@@ -149,6 +149,16 @@ const ODD_ARGUMENT: Readonly<Record<string, string>> = {
   STOU: "4",
   MFMT: "5",
   HASH: "5",
+  AVBL: "5",
+  HOST: "5",
+  CLNT: "2",
+  ACCT: "25",
+  SMNT: "5",
+  XCRC: "5",
+  XMD5: "5",
+  XSHA1: "5",
+  XSHA256: "5",
+  XSHA512: "5",
 };
 
 /** Reply classes of the verbs whose argument is optional, sent without one. */
@@ -163,6 +173,7 @@ const NO_ARGUMENT: Readonly<Record<string, string>> = {
   MLST: "2",
   EPSV: "2",
   STOU: "4",
+  AVBL: "25",
 };
 
 const ANY = "12345";

@@ -45,6 +45,7 @@ test("jail: folders swapped for links to the outside while the session runs are 
       await client.expectRefused("STOR f.txt");
       await client.expectRefused("STOR new.txt");
       await client.expectRefused("APPE f.txt");
+      await client.expectRefused("STOU");
       await client.expectRefused("LIST", 550);
       await client.expectRefused("MLSD", 550);
       for (
@@ -58,6 +59,10 @@ test("jail: folders swapped for links to the outside while the session runs are 
           "RMD d",
           "CWD .",
           "RNFR f.txt",
+          "SITE CHMOD 644 f.txt",
+          "MFMT 20200101000000 f.txt",
+          "HASH f.txt",
+          "XMD5 f.txt",
         ]
       ) {
         await client.expect(command, 550);
@@ -150,6 +155,15 @@ test("jail: a folder swapped for a link between the check and the open is caught
       assert.equal(reply.code, 550, `${command}: ${reply.lines.join(" | ")}`);
       assert.deepEqual(snapshot(outside), before, command);
     }
+    // HASH reads the file too, and answers on the control connection.
+    rmSync(join(root, "sub"), { recursive: true, force: true });
+    rmSync(join(root, "sub.moved"), { recursive: true, force: true });
+    mkdirSync(join(root, "sub"));
+    writeFileSync(join(root, "sub", "f.txt"), "inside");
+    swap.armed = true;
+    const hash = await client.send("HASH sub/f.txt");
+    assert.equal(swap.armed, false, "HASH: the race was run");
+    assert.equal(hash.code, 550, hash.lines.join(" | "));
     await client.expect("NOOP", 200);
   });
   rmSync(outside, { recursive: true, force: true });
