@@ -181,6 +181,8 @@ export class Security {
     const limits = this.#throttle;
     const readLimit = account.readLimit ?? limits?.readLimit;
     const writeLimit = account.writeLimit ?? limits?.writeLimit;
+    // The usual case, no limit anywhere, allocates nothing.
+    if (!readLimit && !writeLimit && !limits?.perUser) return data;
     const buckets: Buckets = { read: [], write: [] };
     if (readLimit) (buckets.read as TokenBucket[]).push(new TokenBucket(readLimit));
     if (writeLimit) (buckets.write as TokenBucket[]).push(new TokenBucket(writeLimit));
