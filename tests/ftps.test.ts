@@ -339,3 +339,22 @@ emit({"auth": auth.decode(), "pass": secure.recv(1000).decode()})
     assert.match(result.pass, /^503 /);
   });
 });
+
+test("active mode (PORT/EPRT) under PROT P: the server connects, then is the TLS server; data resumes the session", async () => {
+  await withTls({}, async (fixture) => {
+    const content = binaryContent(2 << 20);
+    await writeFile(join(fixture.root, "a.bin"), content);
+    const result = await tlsPython(fixture, `
+ftp = connect_tls()
+ftp.set_pasv(False)
+h = hashlib.sha256()
+ftp.retrbinary("RETR a.bin", h.update, 1 << 20)
+with open(P["source"], "rb") as f:
+    ftp.storbinary("STOR b.bin", f, 1 << 20)
+emit({"retr": h.hexdigest(), "reused": data_reused})
+`, { source: join(fixture.root, "a.bin") }) as { retr: string; reused: boolean[] };
+    assert.equal(result.retr, sha256(content));
+    assert.equal(await sha256File(join(fixture.root, "b.bin")), sha256(content));
+    assert.deepEqual(result.reused, [true, true]);
+  });
+});
