@@ -11,6 +11,22 @@ import { Reply } from "./reply.ts";
 import type { Session } from "./session.ts";
 
 const failedAttempts = new WeakMap<Session, number>();
+const loggedInOnce = new WeakSet<Session>();
+
+/**
+ * Whether `session` has logged in at least once (the login deadline no
+ * longer applies then, even after a logout).
+ *
+ * @example
+ * ```ts
+ * import { hasLoggedIn } from "./login_policy.ts";
+ * declare const session: import("./session.ts").Session;
+ * hasLoggedIn(session); // false before the first 230
+ * ```
+ */
+export function hasLoggedIn(session: Session): boolean {
+  return loggedInOnce.has(session);
+}
 
 /**
  * Answers a failed login: waits `failedLoginDelayMs` (the connection is not
@@ -87,5 +103,6 @@ export async function admitLogin(
     throw new FtpError(Reply.NotLoggedIn, "Too many sessions for this user; try again later.");
   }
   failedAttempts.delete(session);
+  loggedInOnce.add(session);
   await security.bans?.recordSuccess(session.remoteAddress.address, loginName);
 }

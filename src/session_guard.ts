@@ -5,6 +5,7 @@
  * @module
  */
 
+import { hasLoggedIn } from "./login_policy.ts";
 import { Reply } from "./reply.ts";
 import type { Session, TransferProgress } from "./session.ts";
 import { startWatchdog, type Watchdog, withDeadline } from "./timeouts.ts";
@@ -55,13 +56,9 @@ export function guardSession(session: Session): Watchdog {
     onExpire: () => void expel(session, "Control connection timed out."),
   });
   const connectedAt = Date.now();
-  let loggedIn = false;
   const login = startWatchdog({
     timeoutMs: security.loginTimeoutMs,
-    lastActivity: () => {
-      loggedIn ||= session.user !== null;
-      return loggedIn ? Date.now() : connectedAt;
-    },
+    lastActivity: () => hasLoggedIn(session) ? Date.now() : connectedAt,
     onExpire: () => void expel(session, "Login timed out."),
   });
   return {

@@ -201,6 +201,12 @@ test("login timeout: a client that never logs in is closed even if it keeps send
       codes.push(reply.code);
     }
     assert.equal(codes.at(-1), 421, `replies: ${codes}`);
+    // Once logged in, a later logout does not bring the deadline back.
+    const member = await open();
+    await member.login(USER, PASSWORD);
+    await member.expect(`USER ${USER}`, 331);
+    await sleep(1000);
+    await member.expect("NOOP", 200);
     await within(client.closed, 10_000, "close after the login deadline");
   });
 });
