@@ -113,6 +113,7 @@ test("STAT with a wildcard lists matching entries of that one folder only", asyn
     writeFileSync(join(fx.root, "sub", "d.txt"), "d");
     const client = await loggedIn(open);
     assert.deepEqual(statNames(await client.expect("STAT *.txt", 213)), ["a.txt", "b.txt"]);
+    assert.deepEqual(statNames(await client.expect("STAT -la *.txt", 213)), ["a.txt", "b.txt"]);
     assert.deepEqual(statNames(await client.expect("STAT /sub/?.txt", 213)), ["d.txt"]);
     assert.deepEqual(statNames(await client.expect("STAT [ab].*", 213)), ["a.txt", "b.txt"]);
     assert.deepEqual(statNames(await client.expect("STAT [!ab]*", 213)), ["c.log", "sub", "x*y"]);

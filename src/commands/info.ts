@@ -109,7 +109,7 @@ async function exists(session: Session, path: string): Promise<boolean> {
  * component is a wildcard pattern naming nothing literally, the entries of
  * that one folder that match it. */
 async function statLines(session: Session, argument: string): Promise<string[]> {
-  const path = session.resolve(argument);
+  const path = session.resolve(stripLsFlags(argument));
   const slash = path.lastIndexOf("/");
   const pattern = path.slice(slash + 1);
   if (!GLOB_CHARS.test(pattern) || await exists(session, path)) return (await listLines(session, argument)).lines;

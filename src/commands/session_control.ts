@@ -28,15 +28,15 @@ async function host(session: Session, argument: string): Promise<void> {
   const name = hostKey(argument);
   const { virtualHosts } = session.context;
   if (virtualHosts.size === 0) {
-    return await session.reply(Reply.ServiceReady, `Host ${name} accepted; this server has one site.`);
+    return await session.reply(Reply.ServiceReady, "Host accepted; this server has one site.");
   }
   const selected = virtualHosts.get(name);
   if (!selected) {
-    session.log("info", `HOST ${name} is not a configured host.`);
+    session.log("info", `HOST ${JSON.stringify(name)} is not a configured host.`);
     throw new FtpError(Reply.NotImplementedForParameter, "Unknown host.");
   }
   session.virtualHost = selected;
-  session.log("info", `HOST ${name} selected.`);
+  session.log("info", `HOST ${JSON.stringify(name)} selected.`);
   await session.reply(Reply.ServiceReady, selected.banner ?? `Host ${name} ready.`);
 }
 
