@@ -1,30 +1,49 @@
 /**
- * A first throughput benchmark: single-session RETR and STOR (MiB/s), NOOP
- * round trips per second and sequential logins per second, against any FTP
- * server, or against tsftpd started as a separate process on the runtime
- * running this script. Figures are information, never assertions.
+ * The benchmark suite of issue 7: ten scenarios against any FTP server, plus
+ * the client's own ceiling against a raw TCP peer. Figures are information,
+ * never assertions; only ratios measured in one run mean anything on a shared
+ * machine.
  *
  * ```sh
- * deno run -A scripts/bench.ts                      # tsftpd on Deno
- * bun scripts/bench.ts --size 256                   # tsftpd on Bun, 256 MiB file
- * node scripts/bench.ts --host 127.0.0.1 --port 21 --user u --password p --file big.bin
+ * bun scripts/bench.ts                     # tsftpd started on Bun, full sizes
+ * bun scripts/bench.ts --server deno --quick
+ * bun scripts/bench.ts --port 21 --user u --password p --pid 1234   # any server
  * ```
  *
- * With no `--port`, a temporary folder gets a generated file of `--size` MiB
- * (default 1024) and the CLI serves it with write access; a second CLI with
- * a throwaway certificate (`openssl`) gives the FTPS figures, measured with
- * curl (AUTH TLS, PROT P, TLS 1.2).
+ * Runs on Deno (`deno run -A`), Bun and Node; the client side uses `node:net`
+ * and is fastest on Bun, which `scripts/compare.ts` therefore uses. With no
+ * `--port`, tsftpd is started as a separate process (`--server deno|bun|node`,
+ * default the runtime running this script) on a temporary folder. Every
+ * fixture is made over FTP itself (STOR), so the server needs a user with
+ * write permission; `--pid` (the server's process, whose descendants are
+ * counted too) enables the memory scenario.
+ *
+ * Scenarios (`--only 1,2,8` picks some):
+ *  1. RETR of one big file in one session, MiB/s
+ *  2. STOR of one big file in one session, into a new file, MiB/s
+ *  3. logins/s: 32 clients each connect, log in and quit 50 times
+ *     (3b: `--burst` clients connect and log in all at once; errors counted)
+ *  4. `--clients` clients each RETR a `--small-size` file at once, aggregate MiB/s
+ *  5. the same with STOR into new files
+ *  6. `--list-clients` clients × `--listings` LIST and MLSD of a 1000-file folder, listings/s
+ *  7. server memory per idle logged-in session (PSS, KiB), `--idle` sessions
+ *  8. NOOP round trips per second in one session
+ *  9. `--files` 4 KiB files RETR one after the other in one session, ms per file
+ * 10. scenario 1 over FTPS (reported as n/a until the server offers TLS)
  *
  * @module
  */
 
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
+
+const MiB = 1024 * 1024;
+const RUNTIME = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
 const { values: flags } = parseArgs({
   options: {
@@ -32,54 +51,132 @@ const { values: flags } = parseArgs({
     port: { type: "string" },
     user: { type: "string", default: "bench" },
     password: { type: "string", default: "bench" },
-    file: { type: "string", default: "bench.bin" },
-    size: { type: "string", default: "1024" },
-    rounds: { type: "string", default: "3" },
+    dir: { type: "string" },
+    pid: { type: "string" },
+    server: { type: "string" },
+    "server-args": { type: "string", default: "" },
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    only: { type: "string" },
+    "big-size": { type: "string" },
+    "small-size": { type: "string" },
+    clients: { type: "string" },
+    burst: { type: "string" },
+    "list-clients": { type: "string" },
+    listings: { type: "string" },
+    idle: { type: "string" },
+    files: { type: "string" },
+    json: { type: "boolean", default: false },
+    ceiling: { type: "boolean", default: false },
   },
 });
-const MiB = 1024 * 1024;
-const RUNTIME = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+
+/** Full sizes follow the issue; `--quick` is for development. */
+const defaults = flags.quick
+  ? { rounds: 1, big: 128, small: 1, clients: 20, burst: 50, listClients: 10, listings: 10, idle: 100, files: 50 }
+  : { rounds: 3, big: 1024, small: 10, clients: 200, burst: 200, listClients: 100, listings: 100, idle: 1000, files: 200 };
+const config = {
+  rounds: Number(flags.rounds ?? defaults.rounds),
+  bigBytes: Number(flags["big-size"] ?? defaults.big) * MiB,
+  smallBytes: Number(flags["small-size"] ?? defaults.small) * 1e6,
+  clients: Number(flags.clients ?? defaults.clients),
+  burst: Number(flags.burst ?? defaults.burst),
+  listClients: Number(flags["list-clients"] ?? defaults.listClients),
+  listings: Number(flags.listings ?? defaults.listings),
+  idle: Number(flags.idle ?? defaults.idle),
+  files: Number(flags.files ?? defaults.files),
+};
+const LIST_FOLDER_FILES = 1000;
+const SMALL_FILE_BYTES = 4096;
+const LOGIN_CLIENTS = 32;
+const LOGINS_PER_CLIENT = 50;
+/** A server that does not answer within this long counts as an error. */
+const TIMEOUT_MS = 60_000;
+const BIG_FILE = "bench-big.bin";
+const SMALL_FILE = "bench-small.bin";
+const FOLDER = "bench-files";
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function openSocket(host: string, port: number): Promise<Socket> {
+  const socket = connect({ host, port, noDelay: true });
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      resolve(socket);
+    }).once("error", reject);
+  });
+}
 
 /** A control connection that reads one reply per command. */
 class Control {
   readonly #socket: Socket;
   #buffer = "";
-  #waiting: ((line: string) => void) | null = null;
+  #waiting: ((reply: string) => void) | null = null;
+  #failed: Error | null = null;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
-    socket.setNoDelay(true);
-    socket.setEncoding("utf8");
+    socket.setEncoding("latin1");
     socket.on("data", (text: string) => {
       this.#buffer += text;
       this.#deliver();
     });
+    const fail = (error?: Error) => {
+      this.#failed ??= error ?? new Error("control connection closed");
+      this.#deliver();
+    };
+    socket.on("error", fail);
+    socket.on("close", () => fail());
   }
 
-  static async open(host: string, port: number): Promise<Control> {
-    const socket = connect(port, host);
-    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-    const control = new Control(socket);
-    await control.reply();
+  static async open(host = flags.host, port = serverPort): Promise<Control> {
+    const control = new Control(await openSocket(host, port));
+    const greeting = await control.reply();
+    if (!greeting.startsWith("220")) throw new Error(`no greeting: ${greeting.trim()}`);
+    return control;
+  }
+
+  static async login(): Promise<Control> {
+    const control = await Control.open();
+    await control.send(`USER ${flags.user}`, /^[23]/);
+    await control.send(`PASS ${flags.password}`, /^2/);
+    await control.send("TYPE I", /^2/);
+    if (flags.dir) await control.send(`CWD ${flags.dir}`, /^2/);
     return control;
   }
 
   #deliver(): void {
-    // A reply ends with a line "NNN " (RFC 959 multi-line replies end so too).
+    if (!this.#waiting) return;
+    // A reply ends with a line "NNN " (multi-line replies end so too).
     const match = /^(\d{3}) .*\r?\n/m.exec(this.#buffer);
-    if (!match || !this.#waiting) return;
+    if (!match && !this.#failed) return;
+    const waiting = this.#waiting;
+    this.#waiting = null;
+    if (!match) return waiting("");
     const end = match.index + match[0].length;
     const reply = this.#buffer.slice(0, end);
     this.#buffer = this.#buffer.slice(end);
-    const waiting = this.#waiting;
-    this.#waiting = null;
     waiting(reply);
   }
 
   reply(): Promise<string> {
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
-      this.#deliver();
+    return withTimeout(
+      new Promise<string>((resolve) => {
+        this.#waiting = resolve;
+        this.#deliver();
+      }),
+      TIMEOUT_MS,
+      "reply",
+    ).then((reply) => {
+      if (reply === "") throw this.#failed ?? new Error("control connection closed");
+      return reply;
     });
   }
 
@@ -90,69 +187,366 @@ class Control {
     return reply;
   }
 
-  async login(user: string, password: string): Promise<void> {
-    await this.send(`USER ${user}`);
-    await this.send(`PASS ${password}`, /^2/);
-  }
-
   async dataSocket(): Promise<Socket> {
     const reply = await this.send("EPSV", /^229/);
-    const port = Number(/\|\|\|(\d+)\|/.exec(reply)?.[1]);
-    const socket = connect(port, flags.host);
-    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-    return socket;
+    return await openSocket(flags.host, Number(/\|\|\|(\d+)\|/.exec(reply)?.[1]));
   }
 
-  close(): void {
+  /** RETR into nothing; resolves with the bytes received. */
+  async retr(file: string): Promise<number> {
+    return await this.#download(`RETR ${file}`);
+  }
+
+  /** Reads the reply to an already sent command. */
+  async expect(pattern: RegExp, what: string): Promise<void> {
+    const reply = await this.reply();
+    if (!pattern.test(reply)) throw new Error(`${what} failed: ${reply.trim()}`);
+  }
+
+  async stor(file: string, size: number, block: Uint8Array): Promise<void> {
+    const data = await this.dataSocket();
+    await this.send(`STOR ${file}`, /^1/);
+    for (let sent = 0; sent < size; sent += block.length) {
+      const part = size - sent < block.length ? block.subarray(0, size - sent) : block;
+      if (!data.write(part)) await new Promise((resolve) => data.once("drain", resolve));
+    }
+    await new Promise<void>((resolve) => data.end(resolve));
+    await this.expect(/^2/, `STOR ${file}`);
+  }
+
+  /** A listing into nothing; resolves with its size in bytes. */
+  async listing(verb: "LIST" | "MLSD", folder: string): Promise<number> {
+    return await this.#download(`${verb} ${folder}`);
+  }
+
+  async #download(command: string): Promise<number> {
+    const data = await this.dataSocket();
+    let bytes = 0;
+    data.on("data", (chunk: Uint8Array) => (bytes += chunk.length));
+    const closed = new Promise((resolve) => data.once("close", resolve));
+    await this.send(command, /^1/);
+    await closed;
+    await this.expect(/^2/, command);
+    return bytes;
+  }
+
+  quit(): void {
     this.#socket.end("QUIT\r\n");
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
   }
 }
 
-async function retr(control: Control, file: string): Promise<number> {
-  const data = await control.dataSocket();
-  const started = performance.now();
-  await control.send(`RETR ${file}`, /^1/);
-  let bytes = 0;
-  data.on("data", (chunk: Uint8Array) => (bytes += chunk.length));
-  await new Promise((resolve) => data.once("close", resolve));
-  await control.reply();
+/** Runs `count` tasks with at most `parallel` at a time. */
+async function inBatches<T>(count: number, parallel: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  async function lane(): Promise<void> {
+    while (next < count) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, lane));
+  return results;
+}
+
+function pattern(bytes: number): Uint8Array {
+  return new Uint8Array(bytes).map((_, i) => (i * 31 + 7) & 0xff);
+}
+
+const BLOCK = pattern(MiB);
+
+async function fileSize(control: Control, path: string): Promise<number> {
+  try {
+    return Number((await control.send(`SIZE ${path}`, /^213/)).slice(4).trim());
+  } catch {
+    return -1;
+  }
+}
+
+/** Creates what the scenarios read, over FTP, unless it is already there. */
+async function setUp(): Promise<void> {
+  const control = await Control.login();
+  if (await fileSize(control, BIG_FILE) !== config.bigBytes) await control.stor(BIG_FILE, config.bigBytes, BLOCK);
+  if (await fileSize(control, SMALL_FILE) !== config.smallBytes) {
+    await control.stor(SMALL_FILE, config.smallBytes, BLOCK);
+  }
+  const last = `${FOLDER}/f${LIST_FOLDER_FILES - 1}.bin`;
+  if (await fileSize(control, last) !== SMALL_FILE_BYTES) {
+    await control.send(`MKD ${FOLDER}`, /^(257|550|521)/);
+    const small = pattern(SMALL_FILE_BYTES);
+    for (let i = 0; i < LIST_FOLDER_FILES; i++) await control.stor(`${FOLDER}/f${i}.bin`, SMALL_FILE_BYTES, small);
+  }
+  control.quit();
+}
+
+let uploads = 0;
+function uploadName(): string {
+  return `bench-up-${process.pid}-${uploads++}.bin`;
+}
+
+async function deleteAll(control: Control, names: readonly string[]): Promise<void> {
+  for (const name of names) await control.send(`DELE ${name}`, /^2/);
+}
+
+function rate(bytes: number, started: number): number {
   return bytes / MiB / ((performance.now() - started) / 1000);
 }
 
-async function stor(control: Control, file: string, size: number): Promise<number> {
-  const data = await control.dataSocket();
+async function retrBig(): Promise<number> {
+  const control = await Control.login();
   const started = performance.now();
-  await control.send(`STOR ${file}`, /^1/);
-  const block = new Uint8Array(MiB).fill(0x5a);
-  for (let sent = 0; sent < size; sent += MiB) {
-    if (!data.write(block)) await new Promise((resolve) => data.once("drain", resolve));
-  }
-  data.end();
-  await control.reply();
-  return size / MiB / ((performance.now() - started) / 1000);
+  const bytes = await control.retr(BIG_FILE);
+  const result = rate(bytes, started);
+  control.quit();
+  if (bytes !== config.bigBytes) throw new Error(`RETR gave ${bytes} bytes, not ${config.bigBytes}`);
+  return result;
 }
 
-async function perSecond(seconds: number, operation: () => Promise<void>): Promise<number> {
-  const deadline = performance.now() + seconds * 1000;
+async function storBig(): Promise<number> {
+  const control = await Control.login();
+  const name = uploadName();
+  const started = performance.now();
+  await control.stor(name, config.bigBytes, BLOCK);
+  const result = rate(config.bigBytes, started);
+  await deleteAll(control, [name]);
+  control.quit();
+  return result;
+}
+
+async function loginRate(): Promise<number> {
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: LOGIN_CLIENTS }, async () => {
+      for (let i = 0; i < LOGINS_PER_CLIENT; i++) {
+        const control = await Control.login();
+        await control.send("QUIT", /^221/);
+        control.destroy();
+      }
+    }),
+  );
+  return (LOGIN_CLIENTS * LOGINS_PER_CLIENT) / ((performance.now() - started) / 1000);
+}
+
+/** All clients at once; a connection or login that fails or hangs is an error. */
+async function loginBurst(): Promise<{ perSecond: number; errors: number }> {
+  const started = performance.now();
+  const outcomes = await Promise.all(
+    Array.from({ length: config.burst }, () =>
+      withTimeout(Control.login(), 10_000, "burst login").then(
+        (control) => {
+          control.destroy();
+          return true;
+        },
+        () => false,
+      )),
+  );
+  const ok = outcomes.filter(Boolean).length;
+  return { perSecond: ok / ((performance.now() - started) / 1000), errors: config.burst - ok };
+}
+
+async function loginMany(count: number): Promise<Control[]> {
+  // Batches keep this setup from being the burst scenario.
+  return await inBatches(count, 20, () => Control.login());
+}
+
+async function manyRetr(): Promise<number> {
+  const sessions = await loginMany(config.clients);
+  const started = performance.now();
+  const bytes = await Promise.all(sessions.map((control) => control.retr(SMALL_FILE)));
+  const result = rate(bytes.reduce((a, b) => a + b, 0), started);
+  for (const control of sessions) control.quit();
+  return result;
+}
+
+async function manyStor(): Promise<number> {
+  const sessions = await loginMany(config.clients);
+  const names = sessions.map(() => uploadName());
+  const started = performance.now();
+  await Promise.all(sessions.map((control, i) => control.stor(names[i], config.smallBytes, BLOCK)));
+  const result = rate(config.smallBytes * sessions.length, started);
+  await deleteAll(sessions[0], names);
+  for (const control of sessions) control.quit();
+  return result;
+}
+
+async function listingRate(): Promise<number | string> {
+  const sessions = await loginMany(config.listClients);
+  // vsftpd has no MLSD: such a server gets LIST only, and the figure says so.
+  const mlsd = /^ MLST/m.test(await sessions[0].send("FEAT", /^211/));
+  const started = performance.now();
+  await Promise.all(sessions.map(async (control) => {
+    for (let i = 0; i < config.listings; i++) {
+      const bytes = await control.listing(i % 2 === 0 || !mlsd ? "LIST" : "MLSD", FOLDER);
+      if (bytes < LIST_FOLDER_FILES * 20) throw new Error(`listing of ${bytes} bytes is too short`);
+    }
+  }));
+  const result = (config.listClients * config.listings) / ((performance.now() - started) / 1000);
+  for (const control of sessions) control.quit();
+  return mlsd ? result : `${result.toFixed(0)} (LIST only: no MLSD)`;
+}
+
+/** PSS of `pid` and all its descendants, in KiB (Linux only). */
+function treePss(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    try {
+      const rollup = readFileSync(`/proc/${current}/smaps_rollup`, "utf8");
+      total += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
+    } catch {
+      // the process ended meanwhile
+    }
+    pending.push(...(children.get(current) ?? []));
+  }
+  return total;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function idleMemory(): Promise<number | string> {
+  if (!serverPid) return "n/a: no --pid";
+  await sleep(1000);
+  const before = treePss(serverPid);
+  const sessions = await loginMany(config.idle);
+  await sleep(2000);
+  const after = treePss(serverPid);
+  for (const control of sessions) control.destroy();
+  await sleep(500);
+  return (after - before) / config.idle;
+}
+
+async function noopRate(): Promise<number> {
+  const control = await Control.login();
+  const deadline = performance.now() + 2000;
+  const started = performance.now();
   let count = 0;
   while (performance.now() < deadline) {
-    await operation();
+    await control.send("NOOP", /^200/);
     count++;
   }
-  return count / seconds;
+  const result = count / ((performance.now() - started) / 1000);
+  control.quit();
+  return result;
 }
 
-function median(values: number[]): number {
+async function smallFiles(): Promise<number> {
+  const control = await Control.login();
+  const started = performance.now();
+  for (let i = 0; i < config.files; i++) {
+    const bytes = await control.retr(`${FOLDER}/f${i % LIST_FOLDER_FILES}.bin`);
+    if (bytes !== SMALL_FILE_BYTES) throw new Error(`small RETR gave ${bytes} bytes`);
+  }
+  const result = (performance.now() - started) / config.files;
+  control.quit();
+  return result;
+}
+
+async function ftpsRetr(): Promise<number | string> {
+  const control = await Control.login();
+  const reply = await control.send("AUTH TLS", /^./);
+  control.destroy();
+  // The slot for issue 4: until the server offers TLS there is nothing to measure.
+  if (!reply.startsWith("234")) return "n/a: server without TLS";
+  return "n/a: FTPS client not implemented yet";
+}
+
+/** The client's own ceiling: one TCP stream to and from a Python peer that
+ * only sends or only discards, so no FTP server is involved. */
+async function ceiling(): Promise<{ receive: number; send: number }> {
+  const peer = spawn("python3", ["-c", RAW_PEER], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve) =>
+    peer.stdout.once("data", (text: Uint8Array) => resolve(Number(new TextDecoder().decode(text).trim())))
+  );
+  try {
+    const size = config.bigBytes;
+    const source = await openSocket("127.0.0.1", port);
+    let bytes = 0;
+    const done = new Promise((resolve) => source.once("close", resolve));
+    let started = performance.now();
+    source.on("data", (chunk: Uint8Array) => (bytes += chunk.length));
+    source.write(`R${size}\n`);
+    await done;
+    const receive = rate(bytes, started);
+    const sink = await openSocket("127.0.0.1", port);
+    sink.write("S\n");
+    const acknowledged = new Promise((resolve) => sink.once("data", resolve));
+    started = performance.now();
+    for (let sent = 0; sent < size; sent += MiB) {
+      if (!sink.write(BLOCK)) await new Promise((resolve) => sink.once("drain", resolve));
+    }
+    sink.end();
+    await acknowledged;
+    return { receive, send: rate(size, started) };
+  } finally {
+    peer.kill();
+  }
+}
+
+/** A raw TCP peer: "R<n>\n" gets n bytes, "S\n" has everything discarded and
+ * gets "ok" at the end. Python's socket calls go straight to the kernel. */
+const RAW_PEER = `
+import socket, threading
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(8)
+print(server.getsockname()[1], flush=True)
+block = memoryview(bytes(1 << 20))
+def serve(conn):
+    line = b""
+    while not line.endswith(b"\\n"):
+        line += conn.recv(1)
+    if line.startswith(b"R"):
+        left = int(line[1:])
+        while left > 0:
+            n = min(left, len(block)); conn.sendall(block[:n]); left -= n
+    else:
+        buf = bytearray(1 << 20)
+        while conn.recv_into(buf): pass
+        conn.sendall(b"ok")
+    conn.close()
+while True:
+    conn, _ = server.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+`;
+
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Starts the tsftpd CLI on this runtime; resolves with its port. */
-async function startTsftpd(root: string, extraArgs: string[] = []): Promise<{ port: number; stop(): void }> {
+/** Starts the tsftpd CLI as a separate process; resolves with its port. */
+async function startTsftpd(runtime: string, root: string): Promise<{ port: number; pid: number; stop(): void }> {
   const mod = new URL("../mod.ts", import.meta.url).pathname;
-  const isDeno = RUNTIME === "deno";
-  const args = ["-i", "127.0.0.1", "-p", "0", "-w", "-d", root, "-u", flags.user, "-P", flags.password, ...extraArgs];
-  const child = spawn(process.execPath, isDeno ? ["run", "-A", mod, ...args] : [mod, ...args], {
+  const bin = new URL(`../node_modules/.bin/${runtime}`, import.meta.url).pathname;
+  const args = [
+    "-i",
+    "127.0.0.1",
+    "-p",
+    "0",
+    "-w",
+    "-d",
+    root,
+    "-u",
+    flags.user,
+    "-P",
+    flags.password,
+    ...flags["server-args"].split(" ").filter(Boolean),
+  ];
+  const child = spawn(bin, runtime === "deno" ? ["run", "-A", mod, ...args] : [mod, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
@@ -164,84 +558,93 @@ async function startTsftpd(root: string, extraArgs: string[] = []): Promise<{ po
     });
     child.on("close", () => reject(new Error(`tsftpd exited:\n${log}`)));
   });
-  return { port, stop: () => child.kill("SIGTERM") };
+  // Session logs would otherwise fill the pipe and stall the server.
+  child.stderr.removeAllListeners("data");
+  child.stderr.resume();
+  return { port, pid: child.pid!, stop: () => child.kill("SIGTERM") };
 }
 
-/**
- * FTPS RETR and STOR MiB/s (median of `rounds`): tsftpd with `--tls` and a
- * throwaway certificate, curl as the client. TLS 1.2, because curl 7.88
- * resets TLS 1.3 upload connections (see README, FTPS).
- */
-async function ftpsFigures(root: string, file: string, rounds: number): Promise<Record<string, number[]>> {
-  const cert = join(root, "bench-cert.pem");
-  const key = join(root, "bench-key.pem");
-  const made = spawnSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
-  ]);
-  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-  const tlsServer = await startTsftpd(root, ["--tls", "--certfile", cert, "--keyfile", key]);
-  const base = `ftp://${flags.user}:${flags.password}@127.0.0.1:${tlsServer.port}`;
-  const tlsArgs = ["-sS", "-k", "--ssl-reqd", "--tls-max", "1.2", "--noproxy", "*"];
-  const speed = async (args: string[]) => {
-    const child = spawn("curl", [...tlsArgs, ...args]);
-    let out = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    const code = await new Promise((resolve) => child.on("close", resolve));
-    if (code !== 0) throw new Error(`curl ${args.join(" ")} exited with ${code}`);
-    return Number(out) / MiB;
-  };
-  const results: Record<string, number[]> = { "FTPS RETR MiB/s": [], "FTPS STOR MiB/s": [] };
-  try {
-    for (let round = 0; round < rounds; round++) {
-      results["FTPS RETR MiB/s"].push(await speed(["-o", "/dev/null", "-w", "%{speed_download}", `${base}/${file}`]));
-      results["FTPS STOR MiB/s"].push(
-        await speed(["-T", join(root, file), "-w", "%{speed_upload}", "-Q", `-DELE bench-ftps.bin`, `${base}/bench-ftps.bin`]),
-      );
-    }
-  } finally {
-    tlsServer.stop();
-  }
-  return results;
-}
+type Scenario = { readonly id: string; readonly name: string; run(): Promise<number | string> };
 
-const size = Number(flags.size) * MiB;
-const rounds = Number(flags.rounds);
+const SCENARIOS: readonly Scenario[] = [
+  { id: "1", name: `RETR ${config.bigBytes / MiB} MiB, MiB/s`, run: retrBig },
+  { id: "2", name: `STOR ${config.bigBytes / MiB} MiB (new file), MiB/s`, run: storBig },
+  { id: "3", name: `logins/s, ${LOGIN_CLIENTS} clients × ${LOGINS_PER_CLIENT}`, run: loginRate },
+  {
+    id: "3b",
+    name: `${config.burst} simultaneous connect+login, logins/s (errors)`,
+    async run() {
+      const { perSecond, errors } = await loginBurst();
+      return errors === 0 ? perSecond : `${perSecond.toFixed(0)} (${errors} of ${config.burst} failed)`;
+    },
+  },
+  { id: "4", name: `${config.clients} × RETR ${config.smallBytes / 1e6} MB, aggregate MiB/s`, run: manyRetr },
+  { id: "5", name: `${config.clients} × STOR ${config.smallBytes / 1e6} MB (new files), aggregate MiB/s`, run: manyStor },
+  {
+    id: "6",
+    name: `LIST/MLSD of ${LIST_FOLDER_FILES} files, ${config.listClients} clients × ${config.listings}, listings/s`,
+    run: listingRate,
+  },
+  { id: "7", name: `memory per idle logged-in session (PSS, ${config.idle} sessions), KiB`, run: idleMemory },
+  { id: "8", name: "NOOP round trips/s, one session", run: noopRate },
+  { id: "9", name: `${config.files} × RETR 4 KiB in one session, ms per file`, run: smallFiles },
+  { id: "10", name: `RETR ${config.bigBytes / MiB} MiB over FTPS, MiB/s`, run: ftpsRetr },
+];
+
+const chosen = flags.only ? SCENARIOS.filter((s) => flags.only!.split(",").includes(s.id)) : SCENARIOS;
 let root: string | undefined;
-let server: { port: number; stop(): void } | undefined;
-if (flags.port === undefined) {
+let server: { port: number; pid: number; stop(): void } | undefined;
+if (flags.port === undefined && chosen.length > 0) {
   root = mkdtempSync(join(tmpdir(), "tsftpd-bench-"));
-  const block = new Uint8Array(MiB).map((_, i) => (i * 31) & 0xff);
-  for (let written = 0; written < size; written += MiB) {
-    writeFileSync(join(root, flags.file), block, { flag: written === 0 ? "w" : "a" });
-  }
-  server = await startTsftpd(root);
+  server = await startTsftpd(flags.server ?? RUNTIME, root);
 }
-const port = server?.port ?? Number(flags.port);
+const serverPort = server?.port ?? Number(flags.port);
+const serverPid = server?.pid ?? (flags.pid ? Number(flags.pid) : undefined);
+
+function format(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
 try {
-  const control = await Control.open(flags.host, port);
-  await control.login(flags.user, flags.password);
-  await control.send("TYPE I", /^2/);
-  const results: Record<string, number[]> = { "RETR MiB/s": [], "STOR MiB/s": [], "NOOP/s": [], "logins/s": [] };
-  for (let round = 0; round < rounds; round++) {
-    results["RETR MiB/s"].push(await retr(control, flags.file));
-    results["STOR MiB/s"].push(await stor(control, `bench-upload-${round}.bin`, size));
-    results["NOOP/s"].push(await perSecond(1, async () => void await control.send("NOOP", /^200/)));
-    results["logins/s"].push(
-      await perSecond(1, async () => {
-        const session = await Control.open(flags.host, port);
-        await session.login(flags.user, flags.password);
-        session.close();
-      }),
-    );
-    if (server) await control.send(`DELE bench-upload-${round}.bin`, /^2/);
+  // A Map keeps the scenarios in order ("3b" after "3").
+  const results = new Map<string, { name: string; values: (number | string)[] }>();
+  if (flags.ceiling) {
+    const values = [];
+    for (let round = 0; round < config.rounds; round++) values.push(await ceiling());
+    results.set("c1", { name: "client ceiling: receive from raw TCP, MiB/s", values: values.map((v) => v.receive) });
+    results.set("c2", { name: "client ceiling: send to raw TCP, MiB/s", values: values.map((v) => v.send) });
   }
-  control.close();
-  if (root) Object.assign(results, await ftpsFigures(root, flags.file, rounds));
-  const target = server ? `tsftpd on ${RUNTIME} (separate process)` : `${flags.host}:${port}`;
-  console.log(`server: ${target}; file ${flags.size} MiB; median of ${rounds} rounds`);
-  for (const [name, values] of Object.entries(results)) {
-    console.log(`${name.padEnd(12)} ${median(values).toFixed(0).padStart(8)}`);
+  if (chosen.length > 0) await setUp();
+  for (const scenario of chosen) results.set(scenario.id, { name: scenario.name, values: [] });
+  for (let round = 0; round < config.rounds; round++) {
+    for (const scenario of chosen) {
+      let value: number | string;
+      try {
+        value = await scenario.run();
+      } catch (error) {
+        value = `error: ${(error as Error).message}`;
+      }
+      results.get(scenario.id)!.values.push(value);
+    }
+  }
+  const summary = [...results].map(([id, { name, values }]) => {
+    // A string is either a note after a figure ("812 (LIST only: no MLSD)")
+    // or the reason there is no figure ("n/a: ...", "error: ...").
+    const numbers = values.map((v) => typeof v === "number" ? v : parseFloat(v));
+    const text = values.find((v) => typeof v === "string");
+    const value = numbers.every(Number.isFinite) ? median(numbers) : null;
+    const note = value === null ? text : text?.replace(/^[\d.]+\s*/, "");
+    return { id, name, value, note };
+  });
+  if (flags.json) {
+    console.log(JSON.stringify({ client: `${RUNTIME} ${process.versions[RUNTIME] ?? ""}`, results: summary }));
+  } else {
+    const target = server ? `tsftpd on ${flags.server ?? RUNTIME} (separate process)` : `${flags.host}:${serverPort}`;
+    console.log(`server: ${target}; client: ${RUNTIME}; median of ${config.rounds} round(s)`);
+    for (const { id, name, value, note } of summary) {
+      const shown = [value === null ? "" : format(value), note ?? ""].filter(Boolean).join(" ");
+      console.log(`${id.padStart(4)}. ${name.padEnd(70)} ${shown}`);
+    }
   }
 } finally {
   server?.stop();

@@ -1,0 +1,294 @@
+/**
+ * Compares tsftpd on Deno, Bun and Node with vsftpd, in one run: starts the
+ * four servers on loopback, runs `scripts/bench.ts` against each in turn,
+ * round after round (interleaved, so drift hits all alike), and prints one
+ * markdown table of medians with each figure's ratio to vsftpd, plus the
+ * machine and the versions.
+ *
+ * ```sh
+ * bun scripts/compare.ts --quick              # development sizes, 1 round
+ * bun scripts/compare.ts --rounds 3           # the issue's sizes
+ * bun scripts/compare.ts --scaling --quick    # 1 vs 2 workers, 200-client scenarios
+ * ```
+ *
+ * Runs on Bun, Node or Deno (`deno run -A`); needs root for vsftpd (from
+ * apt: `/usr/sbin/vsftpd`), which serves anonymous users with upload rights
+ * from a temporary folder. Linux only (PSS from `/proc`).
+ *
+ * @module
+ */
+
+import { execFileSync, spawn } from "node:child_process";
+import { chownSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { parseArgs } from "node:util";
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    only: { type: "string" },
+    runtimes: { type: "string", default: "deno,bun,node" },
+    client: { type: "string", default: "bun" },
+    vsftpd: { type: "string", default: "/usr/sbin/vsftpd" },
+    scaling: { type: "boolean", default: false },
+    out: { type: "string" },
+  },
+});
+
+const ROOT_DIR = new URL("..", import.meta.url).pathname;
+const bin = (name: string) => join(ROOT_DIR, "node_modules/.bin", name);
+const rounds = Number(flags.rounds ?? (flags.quick ? 1 : 3));
+/** The scenarios that the number of clients, not one stream, limits. */
+const SCALING_SCENARIOS = "3,3b,4,5,6";
+/** Passive ranges sit below the ephemeral range (32768+), so a client's own
+ * outgoing ports never collide with them. */
+const PASSIVE_BASE = 20000;
+const PASSIVE_SPAN = 1000;
+
+interface Server {
+  readonly label: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly benchArgs: readonly string[];
+  stop(): Promise<void>;
+}
+
+interface BenchResult {
+  readonly id: string;
+  readonly name: string;
+  readonly value: number | null;
+  readonly note?: string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `log` contains `pattern`, or the process has exited. */
+async function waitForLog(log: string, pattern: RegExp, exited: () => boolean): Promise<RegExpExecArray> {
+  for (let waited = 0; waited < 30_000; waited += 50) {
+    const match = pattern.exec(readFileSync(log, "utf8"));
+    if (match) return match;
+    if (exited()) break;
+    await sleep(50);
+  }
+  throw new Error(`server did not start:\n${readFileSync(log, "utf8")}`);
+}
+
+function startProcess(command: string, args: readonly string[], log: string) {
+  // Logs go to a file: a pipe nobody drains would stall the server.
+  const child = spawn(command, args, { stdio: ["ignore", openSync(log, "w"), openSync(log, "a")] });
+  let exited = false;
+  const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void done.then(() => (exited = true));
+  return {
+    pid: child.pid!,
+    exited: () => exited,
+    async stop() {
+      child.kill("SIGTERM");
+      await Promise.race([done, sleep(5000)]);
+      if (!exited) child.kill("SIGKILL");
+    },
+  };
+}
+
+async function startTsftpd(runtime: string, index: number, work: string, workers: number): Promise<Server> {
+  const root = join(work, `root-${runtime}-${workers}`);
+  mkdirSync(root);
+  const port = await freePort();
+  const from = PASSIVE_BASE + index * PASSIVE_SPAN;
+  const mod = join(ROOT_DIR, "mod.ts");
+  const cli = ["-i", "127.0.0.1", "-p", String(port), "-w", "-d", root, "-u", "bench", "-P", "bench"];
+  cli.push("-r", `${from}-${from + PASSIVE_SPAN - 1}`);
+  if (workers > 1) cli.push("--workers", String(workers));
+  const args = runtime === "deno" ? ["run", "-A", mod, ...cli] : [mod, ...cli];
+  const log = join(work, `tsftpd-${runtime}-${workers}.log`);
+  const child = startProcess(bin(runtime), args, log);
+  await waitForLog(log, /starting FTP server/, child.exited);
+  const label = workers > 1 ? `tsftpd ${runtime}, ${workers} workers` : `tsftpd ${runtime}`;
+  return { label, port, pid: child.pid, benchArgs: ["--user", "bench", "--password", "bench"], stop: child.stop };
+}
+
+async function startVsftpd(index: number, work: string): Promise<Server> {
+  const root = join(work, "root-vsftpd");
+  // vsftpd refuses a chroot that the anonymous user can write to, so uploads
+  // go to a writable subfolder.
+  mkdirSync(join(root, "pub"), { recursive: true });
+  const ftp = readFileSync("/etc/passwd", "utf8").split("\n").find((line) => line.startsWith("ftp:"))?.split(":");
+  if (!ftp) throw new Error("vsftpd needs the 'ftp' system user");
+  chownSync(join(root, "pub"), Number(ftp[2]), Number(ftp[3]));
+  const port = await freePort();
+  const from = PASSIVE_BASE + index * PASSIVE_SPAN;
+  const config = join(work, "vsftpd.conf");
+  mkdirSync("/var/run/vsftpd/empty", { recursive: true });
+  writeFileSync(
+    config,
+    [
+      "listen=YES",
+      "listen_ipv6=NO",
+      "listen_address=127.0.0.1",
+      `listen_port=${port}`,
+      "background=NO",
+      "anonymous_enable=YES",
+      "local_enable=NO",
+      `anon_root=${root}`,
+      "no_anon_password=YES",
+      "write_enable=YES",
+      "anon_upload_enable=YES",
+      "anon_mkdir_write_enable=YES",
+      "anon_other_write_enable=YES",
+      "anon_umask=022",
+      "pasv_enable=YES",
+      `pasv_min_port=${from}`,
+      `pasv_max_port=${from + PASSIVE_SPAN - 1}`,
+      "xferlog_enable=NO",
+      "syslog_enable=NO",
+      `vsftpd_log_file=${join(work, "vsftpd-transfers.log")}`,
+      "seccomp_sandbox=NO",
+      "secure_chroot_dir=/var/run/vsftpd/empty",
+      "max_clients=0",
+      "max_per_ip=0",
+      "connect_from_port_20=NO",
+      "",
+    ].join("\n"),
+  );
+  const log = join(work, "vsftpd.log");
+  const child = startProcess(flags.vsftpd, [config], log);
+  for (let waited = 0; !(await canConnect(port)); waited += 50) {
+    if (child.exited() || waited > 10_000) throw new Error(`vsftpd did not start:\n${readFileSync(log, "utf8")}`);
+    await sleep(50);
+  }
+  return {
+    label: "vsftpd",
+    port,
+    pid: child.pid,
+    benchArgs: ["--user", "anonymous", "--password", "bench@", "--dir", "pub"],
+    stop: child.stop,
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function bench(args: readonly string[]): BenchResult[] {
+  const client = flags.client;
+  const script = join(ROOT_DIR, "scripts/bench.ts");
+  const command = [...(client === "deno" ? ["run", "-A"] : []), script, "--json", ...(flags.quick ? ["--quick"] : [])];
+  const output = execFileSync(bin(client), [...command, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return JSON.parse(output.trim().split("\n").pop()!).results;
+}
+
+function runBench(server: Server, only: string | undefined): BenchResult[] {
+  const target = ["--rounds", "1", "--port", String(server.port), "--pid", String(server.pid), ...server.benchArgs];
+  return bench([...target, ...(only ? ["--only", only] : [])]);
+}
+
+/** The client's own limits on one stream, against a raw TCP peer. */
+function clientCeiling(): string {
+  const results = bench(["--ceiling", "--only", "none", "--port", "1"]);
+  return results.map((result) => `${result.name.replace(/^client ceiling: /, "")} ${format(result.value ?? 0)}`).join(", ");
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function format(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+function version(command: string, args: string[]): string {
+  return execFileSync(command, args, { encoding: "utf8" }).trim().split("\n")[0];
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "tsftpd-compare-"));
+  const servers: Server[] = [];
+  try {
+    const runtimes = flags.runtimes.split(",").filter(Boolean);
+    servers.push(await startVsftpd(0, work));
+    if (flags.scaling) {
+      for (const [i, runtime] of runtimes.entries()) {
+        servers.push(await startTsftpd(runtime, 1 + 2 * i, work, 1));
+        servers.push(await startTsftpd(runtime, 2 + 2 * i, work, 2));
+      }
+    } else {
+      for (const [i, runtime] of runtimes.entries()) servers.push(await startTsftpd(runtime, 1 + i, work, 1));
+    }
+    // Workers need a moment to bind before the first burst.
+    await sleep(1000);
+    const only = flags.only ?? (flags.scaling ? SCALING_SCENARIOS : undefined);
+    const table = new Map<string, { name: string; values: Map<string, number[]>; notes: Map<string, string> }>();
+    for (let round = 0; round < rounds; round++) {
+      for (const server of servers) {
+        process.stderr.write(`round ${round + 1}/${rounds}: ${server.label}\n`);
+        for (const result of runBench(server, only)) {
+          const row = table.get(result.id) ?? { name: result.name, values: new Map(), notes: new Map() };
+          table.set(result.id, row);
+          if (result.value !== null) row.values.set(server.label, [...(row.values.get(server.label) ?? []), result.value]);
+          if (result.note) row.notes.set(server.label, result.note);
+        }
+      }
+    }
+    const ceiling = clientCeiling();
+    const labels = servers.map((server) => server.label);
+    const lines = [
+      `| scenario | ${labels.join(" | ")} |`,
+      `|---|${labels.map(() => "---|").join("")}`,
+    ];
+    for (const { name, values, notes } of table.values()) {
+      const reference = values.get("vsftpd") ? median(values.get("vsftpd")!) : undefined;
+      const cells = labels.map((label) => {
+        const numbers = values.get(label);
+        const note = notes.get(label);
+        if (!numbers?.length) return note ?? "";
+        const value = median(numbers);
+        const ratio = reference && label !== "vsftpd" ? ` (${(value / reference).toFixed(2)}×)` : "";
+        return `${format(value)}${ratio}${note ? ` ${note}` : ""}`;
+      });
+      lines.push(`| ${name} | ${cells.join(" | ")} |`);
+    }
+    const machine = [
+      `Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, loopback.`,
+      `Versions: deno ${version(bin("deno"), ["--version"]).replace(/^deno /, "")}, bun ${version(bin("bun"), ["--version"])}, ` +
+      `node ${version(bin("node"), ["--version"])}, ${version("sh", ["-c", `${flags.vsftpd} -v 0>&1`])}; client: ${flags.client} (node:net).`,
+      `Client ceiling (${flags.client}, one stream, no FTP): ${ceiling}.`,
+      `Medians of ${rounds} interleaved round(s)${flags.quick ? ", quick sizes" : ""}; (×) = ratio to vsftpd in this run. ` +
+      "Memory and ms per file: lower is better.",
+    ];
+    const report = [...machine, "", ...lines].join("\n");
+    console.log(report);
+    if (flags.out) writeFileSync(flags.out, report + "\n");
+  } finally {
+    for (const server of servers) await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
