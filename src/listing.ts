@@ -44,10 +44,18 @@ function pad(value: number, width = 2): string {
  * ```
  */
 export function formatTimeVal(ms: number): string {
+  // Files in one folder often share their second; a listing of a thousand
+  // of them then formats the time once.
+  const second = Math.floor(ms / 1000);
+  if (second === lastTimeVal.second) return lastTimeVal.text;
   const d = new Date(ms);
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}` +
+  const text = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}` +
     `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+  lastTimeVal = { second, text };
+  return text;
 }
+
+let lastTimeVal = { second: NaN, text: "" };
 
 function modeString(stat: FileStat): string {
   const type = stat.kind === "directory" ? "d" : stat.kind === "symlink" ? "l" : "-";
@@ -73,16 +81,27 @@ function modeString(stat: FileStat): string {
  * ```
  */
 export function formatListLine(name: string, stat: FileStat, nowMs: number): string {
-  const d = new Date(stat.mtimeMs);
   const recent = nowMs - stat.mtimeMs < SIX_MONTHS_MS && stat.mtimeMs <= nowMs + SIX_MONTHS_MS;
-  const when = `${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ` +
-    (recent ? `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}` : ` ${d.getUTCFullYear()}`);
   const owner = String(stat.uid ?? "ftp").padEnd(8);
   const group = String(stat.gid ?? "ftp").padEnd(8);
   const target = stat.kind === "symlink" && stat.linkTarget ? ` -> ${stat.linkTarget}` : "";
   return `${modeString(stat)} ${String(stat.nlink ?? 1).padStart(3)} ${owner} ${group} ` +
-    `${String(stat.size).padStart(8)} ${when} ${name}${target}`;
+    `${String(stat.size).padStart(8)} ${listTime(stat.mtimeMs, recent)} ${name}${target}`;
 }
+
+/** `Nov 24 10:00` for recent times, `Nov 24  2025` for others; the last one
+ * is kept, as files in one folder often share their minute. */
+function listTime(ms: number, recent: boolean): string {
+  const minute = Math.floor(ms / 60_000);
+  if (minute === lastListTime.minute && recent === lastListTime.recent) return lastListTime.text;
+  const d = new Date(ms);
+  const text = `${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ` +
+    (recent ? `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}` : ` ${d.getUTCFullYear()}`);
+  lastListTime = { minute, recent, text };
+  return text;
+}
+
+let lastListTime = { minute: NaN, recent: false, text: "" };
 
 /**
  * The `perm` fact (RFC 3659 §7.5.5) for what this user may do with the entry.

@@ -186,12 +186,13 @@ export interface FileInfo {
   readonly ino: number;
 }
 
-/** One directory entry, as `readdir` with types gives it.
+/** One directory entry with its metadata, as `readdir` plus `lstat` give it.
  *
  * @example
  * ```ts
- * import type { DirEntry } from "./port.ts";
- * const entry: DirEntry = { name: "notes.txt", kind: "file" };
+ * import type { DirEntry, FileInfo } from "./port.ts";
+ * declare const info: FileInfo;
+ * const entry: DirEntry = { name: "notes.txt", kind: "file", info };
  * ```
  */
 export interface DirEntry {
@@ -199,6 +200,8 @@ export interface DirEntry {
   readonly name: string;
   /** What the entry is, without following symlinks (a link is `symlink`). */
   readonly kind: FileKind;
+  /** The entry's own metadata, as `lstat` gives it. */
+  readonly info: FileInfo;
 }
 
 /** A file opened for reading, from an offset on.
@@ -286,7 +289,10 @@ export interface FilePort {
   stat(path: string): Promise<FileInfo>;
   /** Metadata of the link itself when `path` is a symlink. */
   lstat(path: string): Promise<FileInfo>;
-  /** The entries of folder `path`, without `.` and `..`, in no set order. */
+  /** The entries of folder `path` with their `lstat` metadata, without `.`
+   * and `..`, in no set order; an entry removed meanwhile is left out. One
+   * call for both, because listings need both and adapters can gather them
+   * several times cheaper than one `lstat` call per entry. */
   readDir(path: string): Promise<DirEntry[]>;
   /** Creates one folder (not its parents); `EEXIST` if the path is taken. */
   mkdir(path: string): Promise<void>;

@@ -447,11 +447,16 @@ test("readDir reports files, folders and symlinks; stat follows links, lstat doe
     fs.symlinkSync(path.join(dir, "file.txt"), path.join(dir, "link"));
     const entries = await runtime.files.readDir(dir);
     entries.sort((a, b) => a.name.localeCompare(b.name));
-    assert.deepEqual(entries, [
+    assert.deepEqual(entries.map(({ name, kind }) => ({ name, kind })), [
       { name: "file.txt", kind: "file" },
       { name: "folder", kind: "directory" },
       { name: "link", kind: "symlink" },
     ]);
+    // Each entry carries its lstat metadata: the link's own, not its target's.
+    for (const entry of entries) {
+      assert.deepEqual(entry.info, await runtime.files.lstat(path.join(dir, entry.name)));
+    }
+    assert.equal(entries[0].info.size, 5);
 
     const viaLink = await runtime.files.stat(path.join(dir, "link"));
     const real = fs.statSync(path.join(dir, "file.txt"));

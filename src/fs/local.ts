@@ -90,12 +90,14 @@ export class LocalFileSystem implements FileSystem {
 
   async list(path: string): Promise<ListEntry[]> {
     const folder = await this.#existing(path);
-    const entries = await Promise.all(
-      (await folder.files.readDir(folder.target)).map((entry) =>
-        describe(folder, folder.target, entry.name)
-      ),
-    );
-    return entries.filter((entry) => entry !== null);
+    const entries: ListEntry[] = [];
+    const links: Promise<ListEntry | null>[] = [];
+    for (const { name, info } of await folder.files.readDir(folder.target)) {
+      if (info.kind === "symlink") links.push(describeLink(folder, folder.target, name, info));
+      else entries.push({ name, stat: toStat(info) });
+    }
+    for (const link of await Promise.all(links)) if (link) entries.push(link);
+    return entries;
   }
 
   async read(path: string, start: number): Promise<FileSource> {
@@ -328,18 +330,17 @@ function join(folder: string, relative: string): string {
     : `${folder}/${relative}`;
 }
 
-/** One listing entry. A symlink is followed only when it stays inside the
- * root; otherwise it is shown as itself, never with its target's metadata.
- * Null when the entry vanished while the folder was being read. */
-async function describe(
+/** A symlink's listing entry: what it points to when that stays inside the
+ * root; otherwise the link itself, never its target's metadata. Null when it
+ * vanished while the folder was being read. */
+async function describeLink(
   jail: Jail,
   folder: string,
   name: string,
+  info: FileInfo,
 ): Promise<ListEntry | null> {
   const native = join(folder, name);
   try {
-    const info = await jail.files.lstat(native);
-    if (info.kind !== "symlink") return { name, stat: toStat(info) };
     const real = await followLink(jail, native, native).catch(() => null);
     if (real !== null) return { name, stat: toStat(await jail.files.stat(real)) };
     return { name, stat: { ...toStat(info), linkTarget: await jail.files.readLink(native) } };

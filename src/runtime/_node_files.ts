@@ -5,17 +5,21 @@
  * @module
  */
 
-import type { Dirent, Stats } from "node:fs";
+import { lstatSync, type Stats } from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
+import { entriesWithInfo } from "./_dir_entries.ts";
 import { assertRegularFile, fileKind } from "./_file_kind.ts";
 
 /** Size of the buffer one {@link FileSource} reads into, reused per read. */
 const READ_CHUNK = 256 * 1024;
 
+/** Size of each of the two buffers an upload is gathered in. */
+const WRITE_BUFFER = 1024 * 1024;
+
 const OPEN_FLAGS = { truncate: "w", append: "a", offset: "r+" } as const;
 
-function kindOf(entry: Stats | Dirent) {
+function kindOf(entry: Stats) {
   return fileKind({
     isFile: entry.isFile(),
     isDirectory: entry.isDirectory(),
@@ -70,19 +74,59 @@ async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
   // position, which O_APPEND moves to the end before every write.
   let position: number | null = mode.kind === "offset" ? mode.offset : null;
   let closed = false;
+  // Sockets deliver 64 KiB chunks, and each asynchronous file write is a trip
+  // through libuv's thread pool: gathering them into big writes, one of which
+  // runs while the next fills, more than doubles the rate of an upload.
+  let filling: Uint8Array | undefined;
+  let spare: Uint8Array | undefined;
+  let filled = 0;
+  let writing: Promise<void> = Promise.resolve();
+
+  async function writeAll(data: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await handle.write(data, done, data.length - done, position);
+      done += bytesWritten;
+      if (position !== null) position += bytesWritten;
+    }
+  }
+
+  /** Starts writing what is gathered; an error surfaces at the next call. */
+  async function flush(): Promise<void> {
+    if (filled === 0) return;
+    await writing;
+    const full = filling!;
+    const length = filled;
+    filling = spare;
+    spare = full;
+    filled = 0;
+    writing = writeAll(full.subarray(0, length));
+    // Marked as handled now; it still rejects for whoever awaits it next.
+    writing.catch(() => {});
+  }
+
   return {
     async write(data) {
-      let done = 0;
-      while (done < data.length) {
-        const { bytesWritten } = await handle.write(data, done, data.length - done, position);
-        done += bytesWritten;
-        if (position !== null) position += bytesWritten;
+      if (closed) throw Object.assign(new Error("file sink is closed"), { code: "EBADF" });
+      for (let taken = 0; taken < data.length;) {
+        filling ??= new Uint8Array(WRITE_BUFFER);
+        spare ??= new Uint8Array(WRITE_BUFFER);
+        const part = data.subarray(taken, taken + WRITE_BUFFER - filled);
+        filling.set(part, filled);
+        filled += part.length;
+        taken += part.length;
+        if (filled === WRITE_BUFFER) await flush();
       }
     },
     async close() {
       if (closed) return;
       closed = true;
-      await handle.close();
+      try {
+        await flush();
+        await writing;
+      } finally {
+        await handle.close();
+      }
     },
   };
 }
@@ -105,8 +149,10 @@ export const nodeFiles: FilePort = {
     return toFileInfo(await fsp.lstat(path));
   },
   async readDir(path) {
-    const entries = await fsp.readdir(path, { withFileTypes: true });
-    return entries.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
+    return await entriesWithInfo(path, await fsp.readdir(path), (entry) => {
+      const stats = lstatSync(entry, { throwIfNoEntry: false });
+      return stats && toFileInfo(stats);
+    });
   },
   async mkdir(path) {
     await fsp.mkdir(path);
