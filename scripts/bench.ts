@@ -419,16 +419,39 @@ function treePss(pid: number): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Least-squares slope of `y` over `x`. */
+function slope(x: readonly number[], y: readonly number[]): number {
+  const mx = x.reduce((a, b) => a + b) / x.length;
+  const my = y.reduce((a, b) => a + b) / y.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < x.length; i++) {
+    num += (x[i] - mx) * (y[i] - my);
+    den += (x[i] - mx) ** 2;
+  }
+  return num / den;
+}
+
+/** Opens the sessions in steps and takes the server's PSS after each: the
+ * slope of a line through those points is far less at the mercy of one
+ * garbage collection than a difference of two measurements. */
 async function idleMemory(): Promise<number | string> {
   if (!serverPid) return "n/a: no --pid";
+  const STEPS = 5;
+  const sessions: Control[] = [];
+  const counts: number[] = [];
+  const pss: number[] = [];
   await sleep(1000);
-  const before = treePss(serverPid);
-  const sessions = await loginMany(config.idle);
-  await sleep(2000);
-  const after = treePss(serverPid);
+  for (let step = 0; step <= STEPS; step++) {
+    const target = Math.round((config.idle * step) / STEPS);
+    sessions.push(...await loginMany(target - sessions.length));
+    await sleep(1000);
+    counts.push(sessions.length);
+    pss.push(treePss(serverPid));
+  }
   for (const control of sessions) control.destroy();
   await sleep(500);
-  return (after - before) / config.idle;
+  return slope(counts, pss);
 }
 
 async function noopRate(): Promise<number> {
@@ -544,6 +567,9 @@ async function startTsftpd(runtime: string, root: string): Promise<{ port: numbe
     flags.user,
     "-P",
     flags.password,
+    // vsftpd is run without a connection limit too.
+    "--max-cons",
+    "0",
     ...flags["server-args"].split(" ").filter(Boolean),
   ];
   const child = spawn(bin, runtime === "deno" ? ["run", "-A", mod, ...args] : [mod, ...args], {

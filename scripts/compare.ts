@@ -111,7 +111,7 @@ async function startTsftpd(runtime: string, index: number, work: string, workers
   const port = await freePort();
   const from = PASSIVE_BASE + index * PASSIVE_SPAN;
   const mod = join(ROOT_DIR, "mod.ts");
-  const cli = ["-i", "127.0.0.1", "-p", String(port), "-w", "-d", root, "-u", "bench", "-P", "bench"];
+  const cli = ["-i", "127.0.0.1", "-p", String(port), "-w", "-d", root, "-u", "bench", "-P", "bench", "--max-cons", "0"];
   cli.push("-r", `${from}-${from + PASSIVE_SPAN - 1}`);
   if (workers > 1) cli.push("--workers", String(workers));
   const args = runtime === "deno" ? ["run", "-A", mod, ...cli] : [mod, ...cli];

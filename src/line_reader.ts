@@ -60,7 +60,9 @@ type TelnetState = "data" | "iac" | "option" | "subnegotiation" | "subnegotiatio
  */
 export class LineReader {
   readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  #pending = new Uint8Array(MAX_LINE_BYTES + 1);
+  /** A line split across chunks, gathered here; allocated only then, so an
+   * idle session holds no buffer. */
+  #pending: Uint8Array | undefined;
   #pendingLength = 0;
   /** Set after an overlong line was reported, until its end is seen. */
   #skipping = false;
@@ -79,10 +81,16 @@ export class LineReader {
     while (start < chunk.length) {
       const end = chunk.indexOf(LF, start);
       const stop = end === -1 ? chunk.length : end;
+      if (end !== -1 && !this.#skipping && this.#pendingLength === 0) {
+        // A whole line in one chunk, the usual case: decoded in place.
+        events.push(this.#decodeLine(chunk.subarray(start, stop)));
+        start = end + 1;
+        continue;
+      }
       if (!this.#skipping) this.#append(chunk.subarray(start, stop), events);
       if (end === -1) break;
       if (this.#skipping) this.#skipping = false;
-      else events.push(this.#takeLine());
+      else events.push(this.#takePending());
       start = end + 1;
     }
     // ABOR, STAT and QUIT may come as TCP urgent data (RFC 959 §4.1.3;
@@ -130,23 +138,31 @@ export class LineReader {
   }
 
   #append(bytes: Uint8Array, events: LineEvent[]): void {
-    if (this.#pendingLength + bytes.length > this.#pending.length) {
+    if (this.#pendingLength + bytes.length > MAX_LINE_BYTES + 1) {
       this.#pendingLength = 0;
       this.#skipping = true;
       events.push({ kind: "too-long" });
       return;
     }
+    this.#pending ??= new Uint8Array(MAX_LINE_BYTES + 1);
     this.#pending.set(bytes, this.#pendingLength);
     this.#pendingLength += bytes.length;
   }
 
-  #takeLine(): LineEvent {
-    let length = this.#pendingLength;
-    if (length > 0 && this.#pending[length - 1] === CR) length--;
+  #takePending(): LineEvent {
+    const line = this.#pending?.subarray(0, this.#pendingLength) ?? new Uint8Array(0);
     this.#pendingLength = 0;
+    const event = this.#decodeLine(line);
+    this.#pending = undefined;
+    return event;
+  }
+
+  /** A line's bytes without its LF; one CR before the LF is dropped. */
+  #decodeLine(bytes: Uint8Array): LineEvent {
+    const length = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
     if (length > MAX_LINE_BYTES) return { kind: "too-long" };
     try {
-      return { kind: "line", text: this.#decoder.decode(this.#pending.subarray(0, length)) };
+      return { kind: "line", text: this.#decoder.decode(bytes.subarray(0, length)) };
     } catch {
       return { kind: "bad-encoding" };
     }

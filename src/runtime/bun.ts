@@ -155,7 +155,8 @@ function handlers(onOpen?: (connection: Connection) => void) {
 
 function listen(options: ListenOptions): Promise<Listener> {
   if (options.upgradable) return listenNet(options);
-  // Bun.listen has no backlog option, so options.backlog is ignored here.
+  // Bun.listen has no backlog option, so options.backlog is ignored here;
+  // its own backlog is 512 (`ss -ltn`).
   let listener: Bun.TCPSocketListener<SocketEvents>;
   try {
     listener = Bun.listen<SocketEvents>({

@@ -31,8 +31,9 @@ import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
 import { createWriteChain } from "./_write_chain.ts";
 
 /** First receive buffer of a connection: small, as control connections carry
- * little. */
-const MIN_RECEIVE_BUFFER = 16 * 1024;
+ * little and an idle session should hold little memory (a pending read pins
+ * its buffer). Data connections fill it and grow it within four reads. */
+const MIN_RECEIVE_BUFFER = 1024;
 /** A connection whose reads fill its buffer moves up to this size. */
 const MAX_RECEIVE_BUFFER = 256 * 1024;
 /** Size of the buffer one {@link FileSource} reads into, reused per read. */
@@ -118,7 +119,7 @@ function wrapConn(conn: Deno.TcpConn): Connection {
       const chunk = buffer.subarray(0, received);
       // The chunk stays valid: only the next read uses the bigger buffer.
       if (received === buffer.length && buffer.length < MAX_RECEIVE_BUFFER) {
-        buffer = new Uint8Array(buffer.length * 4);
+        buffer = new Uint8Array(Math.min(buffer.length * 4, MAX_RECEIVE_BUFFER));
       }
       return chunk;
     },
@@ -170,7 +171,8 @@ function listen(options: ListenOptions): Promise<Listener> {
   // Deno's native sockets have no server-side TLS upgrade, its node:net
   // sockets do.
   if (options.upgradable) return listenNet(options);
-  // Deno.listen has no backlog option, so options.backlog is ignored here.
+  // Deno.listen has no backlog option, so options.backlog is ignored here;
+  // its own backlog is 511 (`ss -ltn`), as the port's default.
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname: options.host, port: options.port, transport: "tcp" });
