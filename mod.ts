@@ -88,8 +88,10 @@ export type {
   TlsContext,
   TlsContextOptions,
   UpgradeOptions,
+  WorkerProcess,
   WriteMode,
 } from "./src/port.ts";
+export type { WorkerRole } from "./src/workers.ts";
 export type { MasqueradeAddressMap } from "./src/masquerade.ts";
 export type { FtpsOptions, TlsCertificate, TlsSessionReuse } from "./src/tls.ts";
 export type { VirtualHostOptions } from "./src/virtual_host.ts";

@@ -37,6 +37,8 @@ Options:
       --permit-privileged-ports
                             allow PORT/EPRT to ports below 1024
   -r, --range FROM-TO       passive port range, e.g. 60000-60099
+      --workers N           processes sharing the port, one per core (Linux;
+                            default 1); each gets a slice of --range
       --users-file FILE     users from a JSON file (see MemoryAuthorizer.fromFile)
   -D, --debug               log every command and reply
       --log-format FORMAT   "text" (pyftpdlib-style, default) or "json"
@@ -71,6 +73,7 @@ export interface CliOptions {
   readonly permitForeignAddresses: boolean;
   readonly permitPrivilegedPorts: boolean;
   readonly range?: readonly [number, number];
+  readonly workers: number;
   readonly usersFile?: string;
   readonly debug: boolean;
   readonly logFormat: LogFormat;
@@ -95,6 +98,7 @@ const FLAGS: Readonly<Record<string, { readonly name: string; readonly value: bo
   "--permit-foreign-addresses": { name: "permit-foreign-addresses", value: false },
   "--permit-privileged-ports": { name: "permit-privileged-ports", value: false },
   "-r": { name: "range", value: true },
+  "--workers": { name: "workers", value: true },
   "--users-file": { name: "users-file", value: true },
   "-D": { name: "debug", value: false },
   "--log-format": { name: "log-format", value: true },
@@ -107,6 +111,11 @@ const BY_LONG_NAME = new Map<string, { readonly name: string; readonly value: bo
   ...Object.keys(SECURITY_FLAGS).map((name) => [`--${name}`, { name, value: true }] as const),
   ...Object.entries(TLS_FLAGS).map(([name, flag]) => [`--${name}`, { name, value: flag.value }] as const),
 ]);
+
+function parseWorkers(text: string): number {
+  if (!/^[1-9]\d{0,2}$/.test(text)) throw new Error(`--workers must be a number from 1 to 999, got "${text}"`);
+  return Number(text);
+}
 
 function parsePort(text: string, what: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
@@ -165,6 +174,7 @@ export function parseArgs(args: readonly string[]): CliOptions {
     password: text("password"),
     natAddress: text("nat-address"),
     range,
+    workers: parseWorkers(text("workers") ?? "1"),
     usersFile: text("users-file"),
     debug: values.has("debug"),
     logFormat: parseLogFormat(text("log-format") ?? "text"),
@@ -284,6 +294,7 @@ export async function main(): Promise<void> {
     root,
     authorizer,
     passivePorts: options.range,
+    workers: options.workers,
     masqueradeAddress: options.natAddress,
     masqueradeAddressMap: options.natMap,
     permitForeignAddresses: options.permitForeignAddresses,
@@ -302,7 +313,8 @@ export async function main(): Promise<void> {
   const { address, port } = server.address;
   const shown = address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
   const info = (message: string) => logger.log({ level: "info", time: new Date(), message });
-  info(`>>> starting FTP server on ${shown}, ${runtime.name} ${runtime.version}, root ${root} <<<`);
+  const worker = server.worker ? `, worker ${server.worker.index + 1}/${server.worker.count}` : "";
+  info(`>>> starting FTP server on ${shown}, ${runtime.name} ${runtime.version}, root ${root}${worker} <<<`);
   if (options.usersFile !== undefined) {
     info(`access: users of ${options.usersFile}`);
   } else {

@@ -98,10 +98,10 @@ export class LineReader {
     // reaches the normal stream, and the client waits for the reply. So a
     // chunk ending in one of them and CR ends the line; a LF that still
     // follows is dropped.
-    if (!this.#skipping && this.#pendingLength === 5 && this.#pending[4] === CR) {
+    if (!this.#skipping && this.#pendingLength === 5 && this.#pending?.[4] === CR) {
       const verb = String.fromCharCode(...this.#pending.subarray(0, 4)).toUpperCase();
       if (URGENT_VERBS.has(verb)) {
-        events.push(this.#takeLine());
+        events.push(this.#takePending());
         this.#dropLf = true;
       }
     }

@@ -99,6 +99,9 @@ export interface ListenOptions {
   readonly port: number;
   /** Listen backlog (default 511). */
   readonly backlog?: number;
+  /** Lets other processes listen on the same port too (`SO_REUSEPORT`), the
+   * kernel spreading incoming connections among them (Linux). */
+  readonly reusePort?: boolean;
   /** Called once for each accepted connection. */
   readonly onConnection: (conn: Connection) => void;
   /** Accepted connections will be handed to {@link Runtime.upgradeTls}; an
@@ -389,9 +392,31 @@ export interface UpgradeOptions {
   readonly preface?: Uint8Array;
 }
 
+/** A copy of this program started by {@link HostProcess.spawnWorker}.
+ *
+ * @example
+ * ```ts
+ * import type { WorkerProcess } from "./port.ts";
+ * async function stopAndWait(worker: WorkerProcess): Promise<number | null> {
+ *   worker.stop();
+ *   return await worker.exited;
+ * }
+ * ```
+ */
+export interface WorkerProcess {
+  /** The operating system's id of the copy (pid). */
+  readonly pid: number;
+  /** Resolves with the exit status once the copy has ended (null when a
+   * signal ended it). */
+  readonly exited: Promise<number | null>;
+  /** Asks the copy to end (SIGTERM). */
+  stop(): void;
+}
+
 /**
- * The program around the server, for the CLI only (the library never exits
- * the program or installs signal handlers by itself).
+ * The program around the server: for the CLI, and for starting the worker
+ * processes of `workers: N` (the library never exits the program or installs
+ * signal handlers by itself otherwise).
  *
  * @example
  * ```ts
@@ -416,6 +441,16 @@ export interface HostProcess {
   print(line: string): void;
   /** Whether standard error is a terminal (for coloured logs). */
   isTerminal(): boolean;
+  /** An environment variable; `undefined` when unset or not readable (no
+   * permission to read the environment). */
+  env(name: string): string | undefined;
+  /** Starts this same program again (same runtime, script, arguments and,
+   * where the runtime has them, permissions) with `env` added to its
+   * environment, sharing standard output and error. */
+  spawnWorker(env: Readonly<Record<string, string>>): WorkerProcess;
+  /** In a copy started by `spawnWorker`: calls `handler` once the parent
+   * has ended, however it ended, so no copy outlives it. */
+  onParentExit(handler: () => void): void;
 }
 
 /**

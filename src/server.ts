@@ -26,6 +26,7 @@ import { tlsCommands } from "./commands/tls.ts";
 import { createTlsContextFrom, type FtpsOptions, type SessionTls, type TlsCertificate, type TlsSettings } from "./tls.ts";
 import { VERSION } from "./version.ts";
 import { hostKey, type VirtualHost, type VirtualHostOptions } from "./virtual_host.ts";
+import { planWorkers, startWorkers, type WorkerGroup, type WorkerRole } from "./workers.ts";
 
 /** Options of {@link FtpServer}; the limits, timeouts, bans, throttling and
  * quotas are the {@link SecurityOptions}.
@@ -95,6 +96,11 @@ export interface FtpServerOptions extends SecurityOptions, FtpsOptions {
   readonly hooks?: ServerHooks;
   /** The runtime adapter; default the one for the runtime running this. */
   readonly runtime?: Runtime;
+  /** Processes serving the control port (Linux `SO_REUSEPORT`); default 1.
+   * With N > 1, {@link FtpServer.listen} starts N-1 copies of the running
+   * program, which must create this server with the same options; each
+   * worker takes its own slice of `passivePorts`. See `src/workers.ts`. */
+  readonly workers?: number;
 }
 
 /** Options of {@link FtpServer.close}.
@@ -151,6 +157,8 @@ export class FtpServer {
   #listener: Listener | null = null;
   #closing = false;
   #implicitListener: Listener | null = null;
+  #workers: WorkerGroup | null = null;
+  #role: WorkerRole | null = null;
   #tls: TlsSettings | undefined;
 
   /** Only stores the options; nothing is bound until {@link listen}. */
@@ -187,21 +195,23 @@ export class FtpServer {
       dataRequired: options.tlsDataRequired ?? false,
       sessionReuse: options.tlsSessionReuse ?? "allow",
     };
-    const context = this.#context(runtime);
+    const plan = planWorkers(runtime.host, options);
+    const context = this.#context(runtime, plan.passivePorts);
     const onConnection = (conn: Connection) => this.#serve(context, conn);
-    const port = options.port ?? DEFAULT_PORT;
+    const port = plan.port ?? DEFAULT_PORT;
     const upgradable = this.#tls !== undefined;
+    const reusePort = plan.role !== null;
     if (options.host !== undefined) {
-      this.#listener = await runtime.listen({ host: options.host, port, onConnection, upgradable });
+      this.#listener = await runtime.listen({ host: options.host, port, onConnection, upgradable, reusePort });
     } else {
       try {
-        this.#listener = await runtime.listen({ host: "::", port, onConnection, upgradable });
+        this.#listener = await runtime.listen({ host: "::", port, onConnection, upgradable, reusePort });
       } catch (error) {
         // Only a host without IPv6 falls back; a busy or forbidden port is
         // the same on IPv4, so that error is the one to report.
         const code = (error as { code?: string }).code;
         if (code === "EADDRINUSE" || code === "EACCES") throw error;
-        this.#listener = await runtime.listen({ host: "0.0.0.0", port, onConnection, upgradable });
+        this.#listener = await runtime.listen({ host: "0.0.0.0", port, onConnection, upgradable, reusePort });
       }
     }
     if (options.implicitTlsPort !== undefined) {
@@ -212,12 +222,20 @@ export class FtpServer {
           port: options.implicitTlsPort,
           onConnection: (conn) => void this.#serveImplicit(context, conn),
           upgradable,
+          reusePort,
         });
       } catch (error) {
         await this.#listener.close();
         this.#listener = null;
         throw error;
       }
+    }
+    this.#role = plan.role;
+    if (plan.role?.index === 0) {
+      this.#workers = startWorkers(runtime.host, plan.role.count, this.#listener.address.port, context.logger);
+    } else if (plan.role) {
+      // A copy ends with its primary, whichever way that ends.
+      runtime.host.onParentExit(() => void this.close().finally(() => runtime.host.exit(0)));
     }
     return this.#listener.address;
   }
@@ -252,6 +270,12 @@ export class FtpServer {
   get address(): SocketAddress {
     if (!this.#listener) throw new Error("FtpServer is not listening");
     return this.#listener.address;
+  }
+
+  /** Which worker of a `workers: N` server this is (index 0 is the one that
+   * started the others); null when the server runs alone. */
+  get worker(): WorkerRole | null {
+    return this.#role;
   }
 
   /** Number of open control connections. */
@@ -296,6 +320,9 @@ export class FtpServer {
     this.#listener = null;
     this.#implicitListener = null;
     for (const listener of listeners) await listener?.close();
+    const workers = this.#workers;
+    this.#workers = null;
+    await workers?.stop();
     const grace = sleep(options.graceMs ?? 0);
     try {
       await Promise.all([...this.#sessions.keys()].map(async (session) => {
@@ -311,7 +338,7 @@ export class FtpServer {
     await Promise.all(this.#sessions.values());
   }
 
-  #context(runtime: Runtime): SessionContext {
+  #context(runtime: Runtime, passivePorts: readonly [number, number] | undefined): SessionContext {
     const options = this.#options;
     const defaultFs = options.fs ??
       (options.root !== undefined ? new LocalFileSystem(options.root, { runtime }) : undefined);
@@ -345,7 +372,7 @@ export class FtpServer {
         }),
       ),
       banner: options.banner ?? `tsftpd ${VERSION} ready.`,
-      passivePorts: options.passivePorts,
+      passivePorts,
       masqueradeAddressFor: masqueradeLookup(options.masqueradeAddress, options.masqueradeAddressMap),
       passiveTimeoutMs: options.passiveTimeoutMs ?? 30_000,
       hooks: this.#metrics.hooks(options.hooks ?? {}),

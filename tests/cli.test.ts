@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { hashPassword, VERSION } from "../mod.ts";
 import { curl, python, sha256 } from "./_clients.ts";
+import { connectTcp, FtpClient } from "./_ftp_client.ts";
 import { PASSWORD, USER } from "./_fixture.ts";
 import { type Running, runScript, waitForOutput } from "./_spawn.ts";
 
@@ -190,6 +191,69 @@ test("cli: a users file with a plain-text password is refused with a one-line er
     assert.equal(await bad.exited, 2);
     assert.match(bad.output(), /plain-text "password" refused/);
     assert.equal(bad.output().trim().split("\n").length, 1);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/** Whether a TCP connection to `port` on 127.0.0.1 is accepted. */
+async function accepts(port: number): Promise<boolean> {
+  try {
+    (await connectTcp(port)).destroy();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the CLI with `--workers 2`; resolves once both processes have
+ * bound, with the control port and the two halves of the passive range. */
+async function startTwoWorkers(root: string) {
+  // A random 100-port range below the ephemeral ports, away from other runs.
+  const from = 20000 + 100 * Math.floor(Math.random() * 100);
+  const server = run(["-i", "127.0.0.1", "-p", "0", "-d", root, "--workers", "2", "-r", `${from}-${from + 99}`]);
+  const [, port] = await waitFor(/starting FTP server on 127\.0\.0\.1:(\d+).*worker 1\/2/, server);
+  await waitFor(new RegExp(`starting FTP server on 127\\.0\\.0\\.1:${port}.*worker 2/2`), server);
+  return { server, port: Number(port), halves: [[from, from + 49], [from + 50, from + 99]] as const };
+}
+
+test("cli: --workers 2 serves the port from two processes, each with its half of the passive range", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tsftpd-cli-"));
+  const { server, port, halves } = await startTwoWorkers(root);
+  try {
+    // The kernel spreads connections by their source port, so a few dozen
+    // sessions reach both processes; each announces ports of its own half.
+    const seen = new Set<number>();
+    for (let i = 0; i < 60 && seen.size < 2; i++) {
+      const client = await FtpClient.connect(port);
+      await client.login("anonymous", "guest@");
+      const reply = await client.expect("EPSV", 229);
+      const passive = Number(/\|\|\|(\d+)\|/.exec(reply.lines[0])?.[1]);
+      const half = halves.findIndex(([from, to]) => passive >= from && passive <= to);
+      assert.notEqual(half, -1, `passive port ${passive} is outside ${halves}`);
+      seen.add(half);
+      await client.expect("QUIT", 221);
+      client.close();
+    }
+    assert.equal(seen.size, 2, "both workers served sessions");
+    server.kill("SIGTERM");
+    assert.equal(await server.exited, 0);
+    assert.equal(await accepts(port), false, "no worker is left listening");
+  } finally {
+    server.kill("SIGKILL");
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("cli: the workers end with their primary, even when it is killed", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tsftpd-cli-"));
+  const { server, port } = await startTwoWorkers(root);
+  try {
+    server.kill("SIGKILL");
+    await server.exited;
+    const deadline = Date.now() + 20_000;
+    while (await accepts(port) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await accepts(port), false, "the second worker has ended");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -182,7 +182,12 @@ export async function listenNet(options: ListenOptions): Promise<Listener> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(
-      { host: options.host, port: options.port, backlog: options.backlog ?? DEFAULT_BACKLOG },
+      {
+        host: options.host,
+        port: options.port,
+        backlog: options.backlog ?? DEFAULT_BACKLOG,
+        reusePort: options.reusePort,
+      },
       () => {
         server.off("error", reject);
         resolve();

@@ -157,15 +157,18 @@ function listen(options: ListenOptions): Promise<Listener> {
   if (options.upgradable) return listenNet(options);
   // Bun.listen has no backlog option, so options.backlog is ignored here;
   // its own backlog is 512 (`ss -ltn`).
+  // Bun.listen takes `reusePort` (SO_REUSEPORT), which bun-types 1.4.5 lacks.
+  const listenOptions: Bun.TCPSocketListenOptions<SocketEvents> & { reusePort?: boolean } = {
+    hostname: options.host,
+    port: options.port,
+    reusePort: options.reusePort,
+    // Without it Bun closes the socket as soon as the peer half-closes.
+    allowHalfOpen: true,
+    socket: handlers(options.onConnection),
+  };
   let listener: Bun.TCPSocketListener<SocketEvents>;
   try {
-    listener = Bun.listen<SocketEvents>({
-      hostname: options.host,
-      port: options.port,
-      // Without it Bun closes the socket as soon as the peer half-closes.
-      allowHalfOpen: true,
-      socket: handlers(options.onConnection),
-    });
+    listener = Bun.listen<SocketEvents>(listenOptions);
   } catch (error) {
     return Promise.reject(error);
   }

@@ -19,6 +19,7 @@ import type {
   Listener,
   ListenOptions,
   Runtime,
+  WorkerProcess,
   WriteMode,
 } from "../port.ts";
 import { toSocketAddress } from "./_address.ts";
@@ -167,15 +168,27 @@ async function acceptLoop(
   }
 }
 
+/** Whether Deno runs with `--unstable-net`, which `Deno.listen`'s
+ * `reusePort` needs (without it Deno ends the program); the flag also
+ * brings `Deno.listenDatagram`. */
+const UNSTABLE_NET = typeof (Deno as { listenDatagram?: unknown }).listenDatagram === "function";
+
 function listen(options: ListenOptions): Promise<Listener> {
   // Deno's native sockets have no server-side TLS upgrade, its node:net
-  // sockets do.
-  if (options.upgradable) return listenNet(options);
+  // sockets do; and they can share a port without --unstable-net. Only
+  // control connections arrive on either, so node:net's slower receive path
+  // costs little.
+  if (options.upgradable || (options.reusePort && !UNSTABLE_NET)) return listenNet(options);
   // Deno.listen has no backlog option, so options.backlog is ignored here;
   // its own backlog is 511 (`ss -ltn`), as the port's default.
   let listener: Deno.TcpListener;
   try {
-    listener = Deno.listen({ hostname: options.host, port: options.port, transport: "tcp" });
+    listener = Deno.listen({
+      hostname: options.host,
+      port: options.port,
+      transport: "tcp",
+      ...(options.reusePort ? { reusePort: true } : {}),
+    });
   } catch (error) {
     return Promise.reject(withCode(error));
   }
@@ -355,6 +368,45 @@ function writeLine(stream: { writeSync(data: Uint8Array): number }, line: string
   }
 }
 
+/** Permissions a copy of this program needs, as `deno run` flags: `-A` when
+ * everything was granted, else the kinds granted without restriction (a
+ * grant limited to some paths or hosts is not passed on). */
+function permissionFlags(): string[] {
+  const names = ["read", "write", "net", "env", "sys", "run", "ffi", "import"] as const;
+  const granted = names.filter((name) => {
+    try {
+      return Deno.permissions.querySync({ name }).state === "granted";
+    } catch {
+      return false;
+    }
+  });
+  return granted.length === names.length ? ["-A"] : granted.map((name) => `--allow-${name}`);
+}
+
+/** Runs this program again with the same permissions; `--unstable-net`
+ * gives the copy Deno's native listener on a shared port. Its standard input
+ * is a pipe that only closes when this process ends (see `onParentExit`). */
+function spawnWorker(env: Readonly<Record<string, string>>): WorkerProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissionFlags(), "--unstable-net", Deno.mainModule, ...Deno.args],
+    env,
+    stdin: "piped",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  return {
+    pid: child.pid,
+    exited: child.status.then((status) => status.signal === null ? status.code : null),
+    stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already ended
+      }
+    },
+  };
+}
+
 const host: HostProcess = {
   args() {
     return [...Deno.args];
@@ -376,6 +428,25 @@ const host: HostProcess = {
   },
   isTerminal() {
     return Deno.stderr.isTerminal();
+  },
+  env(name) {
+    // Asking first: reading without the permission would prompt or throw.
+    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") return undefined;
+    return Deno.env.get(name);
+  },
+  spawnWorker,
+  onParentExit(handler) {
+    void (async () => {
+      const scratch = new Uint8Array(64);
+      try {
+        while ((await Deno.stdin.read(scratch)) !== null) {
+          // nothing is ever sent; only the end matters
+        }
+      } catch {
+        // a broken pipe means the parent is gone as well
+      }
+      handler();
+    })();
   },
 };
 
