@@ -53,6 +53,10 @@ export interface Logger {
    * client, so keep it fast. A session swallows what it throws (that record
    * is lost) rather than failing. */
   log(record: LogRecord): void;
+  /** Whether records of `level` would be written; when it says no, callers
+   * skip building them (a session would otherwise build two debug records per
+   * command). Absent: every record is passed to `log`. */
+  enabled?(level: LogLevel): boolean;
 }
 
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -161,6 +165,9 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger 
     log(record) {
       if (RANK[record.level] >= threshold) write(format(record));
     },
+    enabled(level) {
+      return RANK[level] >= threshold;
+    },
   };
 }
 
@@ -172,4 +179,4 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger 
  * const server = new FtpServer({ port: 0, logger: silentLogger });
  * ```
  */
-export const silentLogger: Logger = { log() {} };
+export const silentLogger: Logger = { log() {}, enabled: () => false };

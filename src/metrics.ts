@@ -176,6 +176,7 @@ export class MetricsCollector {
         if (record.level === "error") this.#counters.errorsTotal++;
         logger.log(record);
       },
+      enabled: (level) => level === "error" || (logger.enabled?.(level) ?? true),
     };
   }
 }

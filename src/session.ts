@@ -311,6 +311,7 @@ export class Session {
    * not take the session down with it, so its errors are swallowed. */
   log(level: LogLevel, message: string): void {
     try {
+      if (this.context.logger.enabled?.(level) === false) return;
       this.context.logger.log({
         level,
         time: new Date(),

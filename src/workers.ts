@@ -2,13 +2,13 @@
  * Several processes serving one control port (`workers: N`), so a server
  * uses more than one core.
  *
- * The first process (the primary) binds the port with `SO_REUSEPORT` and
+ * The first worker (the primary) binds the port with `SO_REUSEPORT` and
  * starts N-1 copies of the same program through the runtime port
  * ({@link HostProcess.spawnWorker}); each copy finds its role in the
  * environment, binds the same port, and the kernel spreads new connections
- * over all of them. Every process owns a slice of the passive port range, so
- * their data ports never collide. Sessions live in one process each: limits
- * such as `maxConnections` count per process.
+ * over all of them. Every worker owns a slice of the passive port range, so
+ * their data ports never collide. Sessions live in one worker each: limits
+ * such as `maxConnections` count per worker.
  *
  * @module
  */
@@ -34,7 +34,7 @@ export interface WorkerRole {
   readonly count: number;
 }
 
-/** How one process of a multi-process server listens.
+/** How one worker of a multi-worker server listens.
  *
  * @example
  * ```ts
@@ -44,16 +44,16 @@ export interface WorkerRole {
  * ```
  */
 export interface WorkerPlan {
-  /** Null for a single-process server. */
+  /** Null for a server that runs alone. */
   readonly role: WorkerRole | null;
   /** The control port: a copy takes the one its primary bound. */
   readonly port: number | undefined;
-  /** This process's share of the passive range. */
+  /** This worker's share of the passive range. */
   readonly passivePorts: readonly [number, number] | undefined;
 }
 
 /**
- * Decides this process's role from `workers` and the environment.
+ * Decides this worker's role from `workers` and the environment.
  *
  * @example
  * ```ts
