@@ -212,8 +212,8 @@ async function startTwoWorkers(root: string) {
   // A random 100-port range below the ephemeral ports, away from other runs.
   const from = 20000 + 100 * Math.floor(Math.random() * 100);
   const server = run(["-i", "127.0.0.1", "-p", "0", "-d", root, "--workers", "2", "-r", `${from}-${from + 99}`]);
-  const [, port] = await waitFor(/starting FTP server on 127\.0\.0\.1:(\d+).*worker 1\/2/, server);
-  await waitFor(new RegExp(`starting FTP server on 127\\.0\\.0\\.1:${port}.*worker 2/2`), server);
+  const [, port] = await waitForOutput(/starting FTP server on 127\.0\.0\.1:(\d+).*worker 1\/2/, server);
+  await waitForOutput(new RegExp(`starting FTP server on 127\\.0\\.0\\.1:${port}.*worker 2/2`), server);
   return { server, port: Number(port), halves: [[from, from + 49], [from + 50, from + 99]] as const };
 }
 
