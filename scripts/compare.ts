@@ -9,6 +9,7 @@
  * bun scripts/compare.ts --quick              # development sizes, 1 round
  * bun scripts/compare.ts --rounds 3           # the issue's sizes
  * bun scripts/compare.ts --scaling --quick    # 1 vs 2 workers, 200-client scenarios
+ * bun scripts/compare.ts --bench-args "--listings 20"   # passed on to bench.ts
  * ```
  *
  * Runs on Bun, Node or Deno (`deno run -A`); needs root for vsftpd (from
@@ -36,6 +37,7 @@ const { values: flags } = parseArgs({
     vsftpd: { type: "string", default: "/usr/sbin/vsftpd" },
     scaling: { type: "boolean", default: false },
     out: { type: "string" },
+    "bench-args": { type: "string", default: "" },
   },
 });
 
@@ -105,6 +107,34 @@ function startProcess(command: string, args: readonly string[], log: string) {
   };
 }
 
+let tlsFlags: boolean | undefined;
+/** Whether this checkout's CLI takes `--tls --certfile --keyfile`. */
+function cliHasTls(): boolean {
+  tlsFlags ??= execFileSync(bin("node"), [join(ROOT_DIR, "mod.ts"), "--help"], { encoding: "utf8" }).includes("--certfile");
+  return tlsFlags;
+}
+
+/** A throwaway certificate for the FTPS scenario. */
+function makeCertificate(work: string): void {
+  execFileSync("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    join(work, "key.pem"),
+    "-out",
+    join(work, "cert.pem"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=localhost",
+  ], { stdio: "ignore" });
+}
+
 async function startTsftpd(runtime: string, index: number, work: string, workers: number): Promise<Server> {
   const root = join(work, `root-${runtime}-${workers}`);
   mkdirSync(root);
@@ -114,6 +144,7 @@ async function startTsftpd(runtime: string, index: number, work: string, workers
   const cli = ["-i", "127.0.0.1", "-p", String(port), "-w", "-d", root, "-u", "bench", "-P", "bench", "--max-cons", "0"];
   cli.push("-r", `${from}-${from + PASSIVE_SPAN - 1}`);
   if (workers > 1) cli.push("--workers", String(workers));
+  if (cliHasTls()) cli.push("--tls", "--certfile", join(work, "cert.pem"), "--keyfile", join(work, "key.pem"));
   const args = runtime === "deno" ? ["run", "-A", mod, ...cli] : [mod, ...cli];
   const log = join(work, `tsftpd-${runtime}-${workers}.log`);
   const child = startProcess(bin(runtime), args, log);
@@ -162,6 +193,14 @@ async function startVsftpd(index: number, work: string): Promise<Server> {
       "max_clients=0",
       "max_per_ip=0",
       "connect_from_port_20=NO",
+      // FTPS for scenario 10, optional for clients as in tsftpd.
+      "ssl_enable=YES",
+      "allow_anon_ssl=YES",
+      "force_anon_data_ssl=NO",
+      "force_anon_logins_ssl=NO",
+      "require_ssl_reuse=NO",
+      `rsa_cert_file=${join(work, "cert.pem")}`,
+      `rsa_private_key_file=${join(work, "key.pem")}`,
       "",
     ].join("\n"),
   );
@@ -194,7 +233,13 @@ function canConnect(port: number): Promise<boolean> {
 function bench(args: readonly string[]): BenchResult[] {
   const client = flags.client;
   const script = join(ROOT_DIR, "scripts/bench.ts");
-  const command = [...(client === "deno" ? ["run", "-A"] : []), script, "--json", ...(flags.quick ? ["--quick"] : [])];
+  const command = [
+    ...(client === "deno" ? ["run", "-A"] : []),
+    script,
+    "--json",
+    ...(flags.quick ? ["--quick"] : []),
+    ...flags["bench-args"].split(" ").filter(Boolean),
+  ];
   const output = execFileSync(bin(client), [...command, ...args], {
     encoding: "utf8",
     maxBuffer: 1 << 24,
@@ -232,6 +277,7 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   try {
     const runtimes = flags.runtimes.split(",").filter(Boolean);
+    makeCertificate(work);
     servers.push(await startVsftpd(0, work));
     if (flags.scaling) {
       for (const [i, runtime] of runtimes.entries()) {

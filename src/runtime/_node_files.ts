@@ -10,9 +10,7 @@ import * as fsp from "node:fs/promises";
 import type { FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
 import { entriesWithInfo } from "./_dir_entries.ts";
 import { assertRegularFile, fileKind } from "./_file_kind.ts";
-
-/** Size of the buffer one {@link FileSource} reads into, reused per read. */
-const READ_CHUNK = 256 * 1024;
+import { readBuffer } from "./_read_buffer.ts";
 
 /** Size of each of the two buffers an upload is gathered in. */
 const WRITE_BUFFER = 1024 * 1024;
@@ -43,13 +41,15 @@ function toFileInfo(stats: Stats): FileInfo {
 
 async function openRead(path: string, offset: number): Promise<FileSource> {
   const handle = await fsp.open(path, "r");
+  let buffer: Uint8Array;
   try {
-    assertRegularFile(kindOf(await handle.stat()), path);
+    const stats = await handle.stat();
+    assertRegularFile(kindOf(stats), path);
+    buffer = readBuffer(stats.size, offset);
   } catch (error) {
     await handle.close();
     throw error;
   }
-  const buffer = new Uint8Array(READ_CHUNK);
   let position = offset;
   let closed = false;
   return {

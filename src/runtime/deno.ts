@@ -27,6 +27,7 @@ import { codedError, connectionClosedError } from "./_errors.ts";
 import { entriesWithInfo } from "./_dir_entries.ts";
 import { assertRegularFile, fileKind } from "./_file_kind.ts";
 import { nodeFiles } from "./_node_files.ts";
+import { readBuffer } from "./_read_buffer.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
 import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
 import { createWriteChain } from "./_write_chain.ts";
@@ -37,8 +38,6 @@ import { createWriteChain } from "./_write_chain.ts";
 const MIN_RECEIVE_BUFFER = 1024;
 /** A connection whose reads fill its buffer moves up to this size. */
 const MAX_RECEIVE_BUFFER = 256 * 1024;
-/** Size of the buffer one {@link FileSource} reads into, reused per read. */
-const FILE_READ_CHUNK = 256 * 1024;
 /** Pause before accepting again after a failed accept (EMFILE and the like). */
 const ACCEPT_RETRY_MS = 100;
 
@@ -231,14 +230,16 @@ function toFileInfo(info: Deno.FileInfo): FileInfo {
 
 async function openRead(path: string, offset: number): Promise<FileSource> {
   const file = await Deno.open(path, { read: true });
+  let buffer: Uint8Array;
   try {
-    assertRegularFile(fileKind(await file.stat()), path);
+    const info = await file.stat();
+    assertRegularFile(fileKind(info), path);
     await file.seek(offset, Deno.SeekMode.Start);
+    buffer = readBuffer(info.size, offset);
   } catch (error) {
     file.close();
     throw error;
   }
-  const buffer = new Uint8Array(FILE_READ_CHUNK);
   let closed = false;
   return {
     async read() {
