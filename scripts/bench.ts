@@ -29,19 +29,23 @@
  *  7. server memory per idle logged-in session (PSS, KiB), `--idle` sessions
  *  8. NOOP round trips per second in one session
  *  9. `--files` 4 KiB files RETR one after the other in one session, ms per file
- * 10. scenario 1 over FTPS (reported as n/a until the server offers TLS)
+ * 10. scenario 1 over FTPS (AUTH TLS, PROT P; data connections resume the
+ *     control connection's TLS session), 10b scenario 2 over FTPS; n/a for a
+ *     server without TLS (the tsftpd this script starts has a throwaway
+ *     certificate)
  *
  * @module
  */
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { makeCertificate } from "./_certificate.ts";
 
 const MiB = 1024 * 1024;
 const RUNTIME = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
@@ -508,23 +512,41 @@ async function smallFiles(): Promise<number> {
   return result;
 }
 
-async function ftpsRetr(): Promise<number | string> {
+/** A logged-in session over FTPS, or null when the server offers no TLS. */
+async function loginSecure(): Promise<Control | null> {
   const control = await Control.open();
-  const reply = await control.send("FEAT", /^211/);
-  if (!/^ AUTH TLS/m.test(reply)) {
+  if (!/^ AUTH TLS/m.test(await control.send("FEAT", /^211/))) {
     control.destroy();
-    return "n/a: server without TLS";
+    return null;
   }
   await control.secure();
   await control.send(`USER ${flags.user}`, /^[23]/);
   await control.send(`PASS ${flags.password}`, /^2/);
   await control.send("TYPE I", /^2/);
   if (flags.dir) await control.send(`CWD ${flags.dir}`, /^2/);
+  return control;
+}
+
+async function ftpsRetr(): Promise<number | string> {
+  const control = await loginSecure();
+  if (!control) return "n/a: server without TLS";
   const started = performance.now();
   const bytes = await control.retr(BIG_FILE);
   const result = rate(bytes, started);
   control.quit();
   if (bytes !== config.bigBytes) throw new Error(`FTPS RETR gave ${bytes} bytes, not ${config.bigBytes}`);
+  return result;
+}
+
+async function ftpsStor(): Promise<number | string> {
+  const control = await loginSecure();
+  if (!control) return "n/a: server without TLS";
+  const name = uploadName();
+  const started = performance.now();
+  await control.stor(name, config.bigBytes, BLOCK);
+  const result = rate(config.bigBytes, started);
+  await deleteAll(control, [name]);
+  control.quit();
   return result;
 }
 
@@ -591,7 +613,11 @@ function median(values: readonly number[]): number {
 }
 
 /** Starts the tsftpd CLI as a separate process; resolves with its port. */
-async function startTsftpd(runtime: string, root: string): Promise<{ port: number; pid: number; stop(): void }> {
+async function startTsftpd(
+  runtime: string,
+  root: string,
+  certificate: { cert: string; key: string },
+): Promise<{ port: number; pid: number; stop(): void }> {
   const mod = new URL("../mod.ts", import.meta.url).pathname;
   const bin = new URL(`../node_modules/.bin/${runtime}`, import.meta.url).pathname;
   const args = [
@@ -609,6 +635,11 @@ async function startTsftpd(runtime: string, root: string): Promise<{ port: numbe
     // vsftpd is run without a connection limit too.
     "--max-cons",
     "0",
+    "--tls",
+    "--certfile",
+    certificate.cert,
+    "--keyfile",
+    certificate.key,
     ...flags["server-args"].split(" ").filter(Boolean),
   ];
   const child = spawn(bin, runtime === "deno" ? ["run", "-A", mod, ...args] : [mod, ...args], {
@@ -654,6 +685,7 @@ const SCENARIOS: readonly Scenario[] = [
   { id: "8", name: "NOOP round trips/s, one session", run: noopRate },
   { id: "9", name: `${config.files} × RETR 4 KiB in one session, ms per file`, run: smallFiles },
   { id: "10", name: `RETR ${config.bigBytes / MiB} MiB over FTPS, MiB/s`, run: ftpsRetr },
+  { id: "10b", name: `STOR ${config.bigBytes / MiB} MiB over FTPS (new file), MiB/s`, run: ftpsStor },
 ];
 
 const chosen = flags.only ? SCENARIOS.filter((s) => flags.only!.split(",").includes(s.id)) : SCENARIOS;
@@ -661,7 +693,9 @@ let root: string | undefined;
 let server: { port: number; pid: number; stop(): void } | undefined;
 if (flags.port === undefined && chosen.length > 0) {
   root = mkdtempSync(join(tmpdir(), "tsftpd-bench-"));
-  server = await startTsftpd(flags.server ?? RUNTIME, root);
+  const served = join(root, "served");
+  mkdirSync(served);
+  server = await startTsftpd(flags.server ?? RUNTIME, served, makeCertificate(root));
 }
 const serverPort = server?.port ?? Number(flags.port);
 const serverPid = server?.pid ?? (flags.pid ? Number(flags.pid) : undefined);

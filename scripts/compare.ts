@@ -26,6 +26,7 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { makeCertificate } from "./_certificate.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -112,27 +113,6 @@ let tlsFlags: boolean | undefined;
 function cliHasTls(): boolean {
   tlsFlags ??= execFileSync(bin("node"), [join(ROOT_DIR, "mod.ts"), "--help"], { encoding: "utf8" }).includes("--certfile");
   return tlsFlags;
-}
-
-/** A throwaway certificate for the FTPS scenario. */
-function makeCertificate(work: string): void {
-  execFileSync("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    join(work, "key.pem"),
-    "-out",
-    join(work, "cert.pem"),
-    "-days",
-    "2",
-    "-subj",
-    "/CN=localhost",
-  ], { stdio: "ignore" });
 }
 
 async function startTsftpd(runtime: string, index: number, work: string, workers: number): Promise<Server> {
