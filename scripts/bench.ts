@@ -111,11 +111,17 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 function openSocket(host: string, port: number): Promise<Socket> {
   const socket = connect({ host, port, noDelay: true });
-  return new Promise((resolve, reject) => {
+  const connected = new Promise<Socket>((resolve, reject) => {
     socket.once("connect", () => {
       socket.off("error", reject);
       resolve(socket);
     }).once("error", reject);
+  });
+  // A server whose backlog overflows drops SYNs, and the kernel retries for
+  // two minutes: count that as a failure much sooner.
+  return withTimeout(connected, 15_000, "connect").catch((error) => {
+    socket.destroy();
+    throw error;
   });
 }
 

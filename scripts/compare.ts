@@ -9,7 +9,7 @@
  * bun scripts/compare.ts --quick              # development sizes, 1 round
  * bun scripts/compare.ts --rounds 3           # the issue's sizes
  * bun scripts/compare.ts --scaling --quick    # 1 vs 2 workers, 200-client scenarios
- * bun scripts/compare.ts --bench-args "--listings 20"   # passed on to bench.ts
+ * bun scripts/compare.ts --bench-args="--listings 20"   # passed on to bench.ts
  * ```
  *
  * Runs on Bun, Node or Deno (`deno run -A`); needs root for vsftpd (from
