@@ -57,7 +57,8 @@ export interface PassiveChannelOptions {
   /** Only this peer may connect (anti connection-stealing, RFC 2577); any
    * peer when absent (`permitForeignAddresses`). */
   readonly clientAddress?: string;
-  /** How long `connect()` waits for the peer. */
+  /** How long the listener waits for the peer after opening; then it
+   * closes, so an unused PASV does not hold a port of the range. */
   readonly acceptTimeoutMs: number;
   /** Told about a refused connection from another address. */
   readonly onForeignPeer: (address: string) => void;
@@ -115,28 +116,22 @@ export async function openPassiveChannel(options: PassiveChannelOptions): Promis
     waiter?.resolve(conn);
   };
   const bound = await listenInRange(options, onConnection);
-  stopListening = () => void bound.close();
+  // From the 227/229 reply, as pyftpdlib does: a client that never connects
+  // must not keep the port, whether or not it sent the transfer command.
+  const acceptTimer = setTimeout(() => {
+    if (!accepted) channel.close();
+  }, options.acceptTimeoutMs);
+  stopListening = () => {
+    clearTimeout(acceptTimer);
+    void bound.close();
+  };
   if (accepted) stopListening();
 
   const channel: DataChannel = {
     connect() {
       if (accepted) return Promise.resolve(accepted);
       if (closed) return Promise.reject(new Error("data channel closed"));
-      return new Promise<Connection>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          channel.close();
-        }, options.acceptTimeoutMs);
-        waiter = {
-          resolve(conn) {
-            clearTimeout(timer);
-            resolve(conn);
-          },
-          reject(error) {
-            clearTimeout(timer);
-            reject(error);
-          },
-        };
-      });
+      return new Promise<Connection>((resolve, reject) => (waiter = { resolve, reject }));
     },
     close() {
       if (closed) return;

@@ -76,8 +76,8 @@ export interface FtpServerOptions extends SecurityOptions, FtpsOptions {
   readonly virtualHosts?: Readonly<Record<string, VirtualHostOptions>>;
   /** Text of the 220 greeting. */
   readonly banner?: string;
-  /** How long a PASV/EPSV port waits for the client, and a PORT/EPRT
-   * connection may take; default 30 s. */
+  /** How long a PASV/EPSV port waits for the client after its reply (then
+   * it closes), and a PORT/EPRT connection may take; default 30 s. */
   readonly passiveTimeoutMs?: number;
   /** Where logs go; default standard error at `logLevel`. */
   readonly logger?: Logger;

@@ -225,6 +225,26 @@ test("a PORT target that does not answer gives 425, and the session goes on", as
   });
 });
 
+test("an unused PASV port closes after passiveTimeoutMs; the transfer then gets 425", async () => {
+  await withClients(await startFixture({ passiveTimeoutMs: 300 }), async (fx, open) => {
+    writeFileSync(join(fx.root, "a.txt"), "a");
+    const client = await loggedIn(open);
+    const port = pasvPort(await client.expect("PASV", 227));
+    const deadline = Date.now() + 10_000;
+    // Probing from another address: the client's own would be taken as its
+    // data connection.
+    for (;;) {
+      const refused = await connectTcp(port, "127.0.0.2").then((socket) => (socket.destroy(), false), () => true);
+      if (refused) break;
+      assert.ok(Date.now() < deadline, "the unused PASV port still accepts connections after 10 s");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await client.expect("RETR a.txt", 150);
+    await client.expectReply(425);
+    await client.expect("NOOP", 200);
+  });
+});
+
 test("a foreign passive peer is refused, its bytes never reach the file, the client's own upload does", async () => {
   await withClients(await startFixture(), async (fx, open) => {
     const client = await loggedIn(open);
