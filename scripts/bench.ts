@@ -334,8 +334,8 @@ function rate(bytes: number, started: number): number {
   return bytes / MiB / ((performance.now() - started) / 1000);
 }
 
-async function retrBig(): Promise<number> {
-  const control = await Control.login();
+/** Scenario 1 (and 10) on a logged-in session, which it ends. */
+async function retrBig(control: Control): Promise<number> {
   const started = performance.now();
   const bytes = await control.retr(BIG_FILE);
   const result = rate(bytes, started);
@@ -344,8 +344,8 @@ async function retrBig(): Promise<number> {
   return result;
 }
 
-async function storBig(): Promise<number> {
-  const control = await Control.login();
+/** Scenario 2 (and 10b) on a logged-in session, which it ends. */
+async function storBig(control: Control): Promise<number> {
   const name = uploadName();
   const started = performance.now();
   await control.stor(name, config.bigBytes, BLOCK);
@@ -535,25 +535,12 @@ async function loginSecure(): Promise<Control | null> {
 
 async function ftpsRetr(): Promise<number | string> {
   const control = await loginSecure();
-  if (!control) return "n/a: server without TLS";
-  const started = performance.now();
-  const bytes = await control.retr(BIG_FILE);
-  const result = rate(bytes, started);
-  control.quit();
-  if (bytes !== config.bigBytes) throw new Error(`FTPS RETR gave ${bytes} bytes, not ${config.bigBytes}`);
-  return result;
+  return control ? await retrBig(control) : "n/a: server without TLS";
 }
 
 async function ftpsStor(): Promise<number | string> {
   const control = await loginSecure();
-  if (!control) return "n/a: server without TLS";
-  const name = uploadName();
-  const started = performance.now();
-  await control.stor(name, config.bigBytes, BLOCK);
-  const result = rate(config.bigBytes, started);
-  await deleteAll(control, [name]);
-  control.quit();
-  return result;
+  return control ? await storBig(control) : "n/a: server without TLS";
 }
 
 /** The client's own ceiling: one TCP stream to and from a Python peer that
@@ -669,8 +656,8 @@ async function startTsftpd(
 type Scenario = { readonly id: string; readonly name: string; run(): Promise<number | string> };
 
 const SCENARIOS: readonly Scenario[] = [
-  { id: "1", name: `RETR ${config.bigBytes / MiB} MiB, MiB/s`, run: retrBig },
-  { id: "2", name: `STOR ${config.bigBytes / MiB} MiB (new file), MiB/s`, run: storBig },
+  { id: "1", name: `RETR ${config.bigBytes / MiB} MiB, MiB/s`, run: async () => retrBig(await Control.login()) },
+  { id: "2", name: `STOR ${config.bigBytes / MiB} MiB (new file), MiB/s`, run: async () => storBig(await Control.login()) },
   { id: "3", name: `logins/s, ${LOGIN_CLIENTS} clients × ${LOGINS_PER_CLIENT}`, run: loginRate },
   {
     id: "3b",
