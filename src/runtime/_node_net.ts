@@ -11,7 +11,7 @@ import { setImmediate } from "node:timers";
 import type { Connection, ConnectOptions, Listener, ListenOptions } from "../port.ts";
 import { createPullQueue } from "../_pull_queue.ts";
 import { toSocketAddress } from "./_address.ts";
-import { connectionClosedError } from "./_errors.ts";
+import { codedError, connectionClosedError } from "./_errors.ts";
 
 const DEFAULT_BACKLOG = 511;
 
@@ -49,12 +49,27 @@ export function detachSocket(
   return { socket: detachable.socket, queued: detachable.detach(closeWith) };
 }
 
+/** How {@link wrapSocket} treats its socket.
+ *
+ * @example
+ * ```ts
+ * import type { WrapOptions } from "./_node_net.ts";
+ * const options: WrapOptions = { pausable: false, endedByReset: () => false };
+ * ```
+ */
+export interface WrapOptions {
+  /** With `false` the socket is never paused (no receive-side
+   * backpressure), for sockets that break when paused. Default `true`. */
+  readonly pausable?: boolean;
+  /** Asked at the socket's 'end': `true` turns it into an ECONNRESET
+   * failure, for runtimes that report a reset as an end. */
+  readonly endedByReset?: () => boolean;
+}
+
 /**
  * Wraps a connected `node:net` socket, or a `node:tls` socket on one, as a
  * {@link Connection}. Listeners are attached at once: Deno's `node:tls`
  * loses data that arrives before a `data` listener exists (pitfall P2).
- * With `pausable` false the socket is never paused (no receive-side
- * backpressure), for sockets that break when paused.
  *
  * @example
  * ```ts
@@ -65,7 +80,8 @@ export function detachSocket(
  * socket.on("error", () => {});
  * ```
  */
-export function wrapSocket(socket: net.Socket, pausable = true): Connection {
+export function wrapSocket(socket: net.Socket, options: WrapOptions = {}): Connection {
+  const { pausable = true, endedByReset } = options;
   const queue = createPullQueue({
     pause: () => pausable && socket.pause(),
     resume: () => pausable && socket.resume(),
@@ -77,7 +93,11 @@ export function wrapSocket(socket: net.Socket, pausable = true): Connection {
   const { promise: closedPromise, resolve: resolveClosed } = Promise.withResolvers<void>();
 
   const onData = (chunk: Uint8Array) => queue.push(chunk);
-  const onEnd = () => queue.end();
+  const onEnd = () => {
+    // A cut upload must fail, not end: its receiver would report it complete.
+    if (endedByReset?.()) queue.fail(codedError("ECONNRESET", "connection reset by peer"));
+    else queue.end();
+  };
   const onError = (error: Error) => queue.fail(error);
   const onClose = () => {
     closed = true;

@@ -116,6 +116,10 @@ export interface TlsUpgradeOptions {
    * Deno's `node:tls` never emits the peer's close_notify once a socket has
    * been paused and resumed, so an ftplib upload hangs in `unwrap()`. */
   readonly pausable: boolean;
+  /** For runtimes whose `node:tls` reports a reset of the TCP connection as
+   * a clean end (Deno): called on each new TLS socket, it returns whether
+   * that socket's end was a reset. */
+  readonly resetProbe?: (socket: tls.TLSSocket) => () => boolean;
 }
 
 /**
@@ -134,14 +138,14 @@ export interface TlsUpgradeOptions {
 export function tlsUpgrade(
   adapter: TlsUpgradeOptions,
 ): (conn: Connection, context: TlsContext, options?: UpgradeOptions) => Promise<TlsConnection> {
-  return (conn, context, options = {}) => upgrade(conn, context, options, adapter.pausable);
+  return (conn, context, options = {}) => upgrade(conn, context, options, adapter);
 }
 
 async function upgrade(
   conn: Connection,
   context: TlsContext,
   options: UpgradeOptions,
-  pausable: boolean,
+  adapter: TlsUpgradeOptions,
 ): Promise<TlsConnection> {
   const state = states.get(context);
   if (!state) throw new Error("upgradeTls: the context was not made by this runtime's createTlsContext");
@@ -154,7 +158,7 @@ async function upgrade(
     server: state.sessionServer,
   });
   // Wrapped at once, before any event can fire (pitfall P2).
-  const connection = wrapSocket(socket, pausable);
+  const connection = wrapSocket(socket, { pausable: adapter.pausable, endedByReset: adapter.resetProbe?.(socket) });
   // The peer's close_notify is answered with ours (ftplib waits for it in
   // unwrap()); the plain socket may allow half-open, TLS here does not.
   socket.once("end", () => socket.end());

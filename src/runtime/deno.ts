@@ -30,6 +30,7 @@ import { nodeFiles } from "./_node_files.ts";
 import { readBuffer } from "./_read_buffer.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
 import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
+import { tlsResetProbe } from "./_deno_tls_reset.ts";
 import { createWriteChain } from "./_write_chain.ts";
 
 /** First receive buffer of a connection: small, as control connections carry
@@ -472,7 +473,7 @@ export const runtime: Runtime = {
   listen,
   connect,
   createTlsContext,
-  upgradeTls: tlsUpgrade({ pausable: false }),
+  upgradeTls: tlsUpgrade({ pausable: false, resetProbe: tlsResetProbe }),
   files,
   host,
 };
