@@ -12,6 +12,7 @@ import type { Session } from "./session.ts";
 
 const failedAttempts = new WeakMap<Session, number>();
 const loggedInOnce = new WeakSet<Session>();
+const loginDeadlines = new WeakMap<Session, ReturnType<typeof setTimeout>>();
 
 /**
  * Whether `session` has logged in at least once (the login deadline no
@@ -26,6 +27,49 @@ const loggedInOnce = new WeakSet<Session>();
  */
 export function hasLoggedIn(session: Session): boolean {
   return loggedInOnce.has(session);
+}
+
+/**
+ * Closes `session` through `onExpire` unless it has logged in within
+ * `loginTimeoutMs` of now. One timer, cleared by the first login (or by
+ * {@link endLoginDeadline}), so a logged-in session holds nothing for it.
+ *
+ * @example
+ * ```ts
+ * import { endLoginDeadline, startLoginDeadline } from "./login_policy.ts";
+ * declare const session: import("./session.ts").Session;
+ * startLoginDeadline(session, () => session.close());
+ * endLoginDeadline(session);
+ * ```
+ */
+export function startLoginDeadline(session: Session, onExpire: () => void): void {
+  const ms = session.context.security.loginTimeoutMs;
+  if (!(ms > 0) || hasLoggedIn(session)) return;
+  endLoginDeadline(session);
+  loginDeadlines.set(
+    session,
+    setTimeout(() => {
+      loginDeadlines.delete(session);
+      onExpire();
+    }, ms),
+  );
+}
+
+/**
+ * Cancels the login deadline of `session`, if one runs. Idempotent.
+ *
+ * @example
+ * ```ts
+ * import { endLoginDeadline } from "./login_policy.ts";
+ * declare const session: import("./session.ts").Session;
+ * endLoginDeadline(session);
+ * ```
+ */
+export function endLoginDeadline(session: Session): void {
+  const timer = loginDeadlines.get(session);
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  loginDeadlines.delete(session);
 }
 
 /**
@@ -104,5 +148,6 @@ export async function admitLogin(
   }
   failedAttempts.delete(session);
   loggedInOnce.add(session);
+  endLoginDeadline(session);
   await security.bans?.recordSuccess(session.remoteAddress.address, loginName);
 }

@@ -1,6 +1,7 @@
 /**
- * Server counters, fed by the same hooks users get, as a snapshot object
- * and as Prometheus text.
+ * Server counters, fed by the same hooks users get (commands and replies,
+ * the per-line events, by direct calls), as a snapshot object and as
+ * Prometheus text.
  *
  * @module
  */
@@ -105,7 +106,8 @@ export function formatPrometheus(metrics: ServerMetrics, options: { readonly pre
  * const collector = new MetricsCollector();
  * const hooks = collector.hooks({});
  * const logger = collector.logger(silentLogger);
- * collector.snapshot().connectionsTotal; // 0
+ * collector.countCommand();
+ * collector.snapshot().commandsTotal; // 1
  * ```
  */
 export class MetricsCollector {
@@ -117,7 +119,20 @@ export class MetricsCollector {
     return { ...this.#counters, sessionsLoggedIn: this.#loggedIn.size };
   }
 
-  /** `user`'s hooks, each preceded by the counting one. */
+  /** Counts a command line received. Called by the session directly, not
+   * through `onCommand`, so a server without that hook builds no event per
+   * command. */
+  countCommand(): void {
+    this.#counters.commandsTotal++;
+  }
+
+  /** Counts a reply sent (as {@link countCommand}, without an event). */
+  countReply(code: number): void {
+    if (code >= 400) this.#counters.errorRepliesTotal++;
+  }
+
+  /** `user`'s hooks, each preceded by the counting one (commands and
+   * replies are counted by {@link countCommand} and {@link countReply}). */
   hooks(user: ServerHooks): ServerHooks {
     const c = this.#counters;
     const counting: ServerHooks = {
@@ -135,10 +150,6 @@ export class MetricsCollector {
       },
       onLoginFailed: () => void c.loginFailuresTotal++,
       onLogout: ({ session }) => void this.#loggedIn.delete(session.id),
-      onCommand: () => void c.commandsTotal++,
-      onReply: ({ code }) => {
-        if (code >= 400) c.errorRepliesTotal++;
-      },
       onFileSent: ({ bytes }) => {
         c.filesSentTotal++;
         c.bytesSentTotal += bytes;
@@ -156,7 +167,7 @@ export class MetricsCollector {
         c.bytesReceivedTotal += bytes;
       },
     };
-    const merged: Record<string, (event: never) => void | Promise<void>> = {};
+    const merged: Record<string, (event: never) => void | Promise<void>> = { ...user };
     for (const [name, count] of Object.entries(counting) as [keyof ServerHooks, (event: never) => void][]) {
       const theirs = user[name] as ((event: never) => void | Promise<void>) | undefined;
       merged[name] = theirs

@@ -376,6 +376,7 @@ export class FtpServer {
       masqueradeAddressFor: masqueradeLookup(options.masqueradeAddress, options.masqueradeAddressMap),
       passiveTimeoutMs: options.passiveTimeoutMs ?? 30_000,
       hooks: this.#metrics.hooks(options.hooks ?? {}),
+      counters: this.#metrics,
       permitForeignAddresses: options.permitForeignAddresses ?? false,
       permitPrivilegedPorts: options.permitPrivilegedPorts ?? false,
       security: new Security(options),

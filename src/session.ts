@@ -15,6 +15,7 @@ import type { HashAlgorithm } from "./hash/mod.ts";
 import { LineReader, parseCommand } from "./line_reader.ts";
 import { MLSX_FACTS, type MlsxFact } from "./listing.ts";
 import type { LogLevel, Logger } from "./logger.ts";
+import type { MetricsCollector } from "./metrics.ts";
 import { resolvePath } from "./path.ts";
 import { permissionsAt } from "./permissions.ts";
 import type { Connection, Runtime, SocketAddress } from "./port.ts";
@@ -53,6 +54,8 @@ export interface SessionContext {
   /** How long a data connection may take to come up, either way. */
   readonly passiveTimeoutMs: number;
   readonly hooks: ServerHooks;
+  /** Counts commands and replies (the other counters are fed by `hooks`). */
+  readonly counters: Pick<MetricsCollector, "countCommand" | "countReply">;
   /** Allow PORT/EPRT to, and passive connections from, other hosts (FXP). */
   readonly permitForeignAddresses: boolean;
   /** Allow PORT/EPRT to ports below 1024. */
@@ -197,7 +200,10 @@ export class Session {
   #closed = false;
   #quitting = false;
   readonly #pendingHooks = new Set<Promise<void>>();
-  #lastReply: { readonly code: number; readonly text: string } | null = null;
+  // Kept as two fields, the text unjoined: a reply must not allocate for
+  // the one log line a few verbs write.
+  #lastReplyCode = 0;
+  #lastReplyText: string | readonly string[] = "";
 
   constructor(context: SessionContext, connection: Connection) {
     this.context = context;
@@ -267,15 +273,17 @@ export class Session {
   /** Sends a reply; a client that is gone is noticed by the read loop. */
   async reply(code: number, text: string | readonly string[]): Promise<void> {
     if (this.#closed) return;
-    this.log("debug", `-> ${code} ${typeof text === "string" ? text : text.join(" | ")}`);
+    if (this.#logs("debug")) this.log("debug", `-> ${code} ${typeof text === "string" ? text : text.join(" | ")}`);
     try {
       await this.connection.write(encodeReply(code, text));
     } catch {
       this.close();
       return;
     }
-    this.#lastReply = { code, text: typeof text === "string" ? text : text.join(" ") };
-    this.emit("onReply", { code, lines: typeof text === "string" ? [text] : text });
+    this.#lastReplyCode = code;
+    this.#lastReplyText = text;
+    this.context.counters.countReply(code);
+    if (this.context.hooks.onReply) this.emit("onReply", { code, lines: typeof text === "string" ? [text] : text });
   }
 
   /** What hooks are told about this session. */
@@ -307,11 +315,21 @@ export class Session {
     while (this.#pendingHooks.size > 0) await Promise.all(this.#pendingHooks);
   }
 
+  /** Whether records at `level` are written: per-line messages are not even
+   * built otherwise. A failing user logger counts as writing nothing. */
+  #logs(level: LogLevel): boolean {
+    try {
+      return this.context.logger.enabled?.(level) !== false;
+    } catch {
+      return false;
+    }
+  }
+
   /** Logs a record tagged with this session. A failing user logger must
    * not take the session down with it, so its errors are swallowed. */
   log(level: LogLevel, message: string): void {
     try {
-      if (this.context.logger.enabled?.(level) === false) return;
+      if (!this.#logs(level)) return;
       this.context.logger.log({
         level,
         time: new Date(),
@@ -509,8 +527,9 @@ export class Session {
 
   async #execute(line: string): Promise<void> {
     const { verb, argument } = parseCommand(line);
-    this.log("debug", verb === "PASS" ? "<- PASS ******" : `<- ${line}`);
-    this.emit("onCommand", { verb, argument: verb === "PASS" ? "******" : argument });
+    if (this.#logs("debug")) this.log("debug", verb === "PASS" ? "<- PASS ******" : `<- ${line}`);
+    this.context.counters.countCommand();
+    if (this.context.hooks.onCommand) this.emit("onCommand", { verb, argument: verb === "PASS" ? "******" : argument });
     const spec = this.context.commands.get(verb);
     if (!spec) {
       const shown = /^[A-Z]{1,8}$/.test(verb) ? ` "${verb}"` : "";
@@ -526,9 +545,10 @@ export class Session {
       if (reply.unexpected) this.log("error", `${spec.verb} failed: ${(error as Error)?.stack ?? error}`);
       await this.reply(reply.code, reply.text);
     }
-    if (LOGGED_VERBS.has(spec.verb) && this.#lastReply) {
-      const { code, text } = this.#lastReply;
-      this.log("info", `${spec.verb} ${argument} ${code}${code >= 400 ? ` '${text}'` : ""}`);
+    if (LOGGED_VERBS.has(spec.verb) && this.#lastReplyCode && this.#logs("info")) {
+      const code = this.#lastReplyCode;
+      const text = this.#lastReplyText;
+      this.log("info", `${spec.verb} ${argument} ${code}${code >= 400 ? ` '${typeof text === "string" ? text : text.join(" ")}'` : ""}`);
     }
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { hasLoggedIn } from "./login_policy.ts";
+import { endLoginDeadline, startLoginDeadline } from "./login_policy.ts";
 import { Reply } from "./reply.ts";
 import type { Session, TransferProgress } from "./session.ts";
 import { startWatchdog, type Watchdog, withDeadline } from "./timeouts.ts";
@@ -55,16 +55,11 @@ export function guardSession(session: Session): Watchdog {
     lastActivity: () => session.transferProgress ? Date.now() : session.lastActivityAt,
     onExpire: () => void expel(session, "Control connection timed out."),
   });
-  const connectedAt = Date.now();
-  const login = startWatchdog({
-    timeoutMs: security.loginTimeoutMs,
-    lastActivity: () => hasLoggedIn(session) ? Date.now() : connectedAt,
-    onExpire: () => void expel(session, "Login timed out."),
-  });
+  startLoginDeadline(session, () => void expel(session, "Login timed out."));
   return {
     stop() {
       idle.stop();
-      login.stop();
+      endLoginDeadline(session);
     },
   };
 }
