@@ -39,13 +39,12 @@
 
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { makeCertificate } from "./_certificate.ts";
+import { FtpControl, openSocket, withTimeout } from "./_ftp_control.ts";
 
 const MiB = 1024 * 1024;
 const RUNTIME = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
@@ -95,186 +94,15 @@ const LIST_FOLDER_FILES = 1000;
 const SMALL_FILE_BYTES = 4096;
 const LOGIN_CLIENTS = 32;
 const LOGINS_PER_CLIENT = 50;
-/** A server that does not answer within this long counts as an error. */
-const TIMEOUT_MS = 60_000;
 const BIG_FILE = "bench-big.bin";
 const SMALL_FILE = "bench-small.bin";
 const FOLDER = "bench-files";
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function openSocket(host: string, port: number): Promise<Socket> {
-  const socket = connect({ host, port, noDelay: true });
-  const connected = new Promise<Socket>((resolve, reject) => {
-    socket.once("connect", () => {
-      socket.off("error", reject);
-      resolve(socket);
-    }).once("error", reject);
-  });
-  // A server whose backlog overflows drops SYNs, and the kernel retries for
-  // two minutes: count that as a failure much sooner.
-  return withTimeout(connected, 15_000, "connect").catch((error) => {
-    socket.destroy();
-    throw error;
-  });
-}
-
-/** A control connection that reads one reply per command. */
-class Control {
-  #socket: Socket;
-  #buffer = "";
-  #waiting: ((reply: string) => void) | null = null;
-  #failed: Error | null = null;
-  /** After {@link secure}: the TLS session data connections resume. */
-  #tls: { session: Uint8Array | undefined } | null = null;
-
-  private constructor(socket: Socket) {
-    this.#socket = socket;
-    this.#read(socket);
-    const fail = (error?: Error) => {
-      this.#failed ??= error ?? new Error("control connection closed");
-      this.#deliver();
-    };
-    socket.on("error", fail);
-    socket.on("close", () => fail());
-  }
-
-  #read(socket: Socket): void {
-    socket.setEncoding("latin1");
-    socket.on("data", (text: string) => {
-      this.#buffer += text;
-      this.#deliver();
-    });
-  }
-
-  /** AUTH TLS, PBSZ 0, PROT P: from now on the control connection and every
-   * data connection are encrypted. Certificates are not checked (benchmark). */
-  async secure(): Promise<void> {
-    await this.send("AUTH TLS", /^234/);
-    const raw = this.#socket;
-    raw.removeAllListeners("data");
-    const secure = tlsConnect({ socket: raw, rejectUnauthorized: false });
-    const tls: { session: Uint8Array | undefined } = { session: undefined };
-    secure.on("session", (session: Uint8Array) => (tls.session = session));
-    await new Promise<void>((resolve, reject) => secure.once("secureConnect", resolve).once("error", reject));
-    this.#socket = secure;
-    this.#read(secure);
-    this.#tls = tls;
-    await this.send("PBSZ 0", /^2/);
-    await this.send("PROT P", /^2/);
-  }
-
-  static async open(host = flags.host, port = serverPort): Promise<Control> {
-    const control = new Control(await openSocket(host, port));
-    const greeting = await control.reply();
-    if (!greeting.startsWith("220")) throw new Error(`no greeting: ${greeting.trim()}`);
-    return control;
-  }
-
-  static async login(): Promise<Control> {
-    const control = await Control.open();
-    await control.send(`USER ${flags.user}`, /^[23]/);
-    await control.send(`PASS ${flags.password}`, /^2/);
-    await control.send("TYPE I", /^2/);
-    if (flags.dir) await control.send(`CWD ${flags.dir}`, /^2/);
-    return control;
-  }
-
-  #deliver(): void {
-    if (!this.#waiting) return;
-    // A reply ends with a line "NNN " (multi-line replies end so too).
-    const match = /^(\d{3}) .*\r?\n/m.exec(this.#buffer);
-    if (!match && !this.#failed) return;
-    const waiting = this.#waiting;
-    this.#waiting = null;
-    if (!match) return waiting("");
-    const end = match.index + match[0].length;
-    const reply = this.#buffer.slice(0, end);
-    this.#buffer = this.#buffer.slice(end);
-    waiting(reply);
-  }
-
-  reply(): Promise<string> {
-    return withTimeout(
-      new Promise<string>((resolve) => {
-        this.#waiting = resolve;
-        this.#deliver();
-      }),
-      TIMEOUT_MS,
-      "reply",
-    ).then((reply) => {
-      if (reply === "") throw this.#failed ?? new Error("control connection closed");
-      return reply;
-    });
-  }
-
-  async send(line: string, expect: RegExp = /^[123]/): Promise<string> {
-    this.#socket.write(line + "\r\n");
-    const reply = await this.reply();
-    if (!expect.test(reply)) throw new Error(`${line.split(" ")[0]} failed: ${reply.trim()}`);
-    return reply;
-  }
-
-  async dataSocket(): Promise<Socket> {
-    const reply = await this.send("EPSV", /^229/);
-    const raw = await openSocket(flags.host, Number(/\|\|\|(\d+)\|/.exec(reply)?.[1]));
-    if (!this.#tls) return raw;
-    // The handshake runs on its own: servers start it once the transfer
-    // command has come, so waiting for it here would deadlock.
-    return tlsConnect({ socket: raw, rejectUnauthorized: false, session: this.#tls.session as Buffer | undefined });
-  }
-
-  /** RETR into nothing; resolves with the bytes received. */
-  async retr(file: string): Promise<number> {
-    return await this.#download(`RETR ${file}`);
-  }
-
-  /** Reads the reply to an already sent command. */
-  async expect(pattern: RegExp, what: string): Promise<void> {
-    const reply = await this.reply();
-    if (!pattern.test(reply)) throw new Error(`${what} failed: ${reply.trim()}`);
-  }
-
-  async stor(file: string, size: number, block: Uint8Array): Promise<void> {
-    const data = await this.dataSocket();
-    await this.send(`STOR ${file}`, /^1/);
-    for (let sent = 0; sent < size; sent += block.length) {
-      const part = size - sent < block.length ? block.subarray(0, size - sent) : block;
-      if (!data.write(part)) await new Promise((resolve) => data.once("drain", resolve));
-    }
-    await new Promise<void>((resolve) => data.end(resolve));
-    await this.expect(/^2/, `STOR ${file}`);
-  }
-
-  /** A listing into nothing; resolves with its size in bytes. */
-  async listing(verb: "LIST" | "MLSD", folder: string): Promise<number> {
-    return await this.#download(`${verb} ${folder}`);
-  }
-
-  async #download(command: string): Promise<number> {
-    const data = await this.dataSocket();
-    let bytes = 0;
-    data.on("data", (chunk: Uint8Array) => (bytes += chunk.length));
-    const closed = new Promise((resolve) => data.once("close", resolve));
-    await this.send(command, /^1/);
-    await closed;
-    await this.expect(/^2/, command);
-    return bytes;
-  }
-
-  quit(): void {
-    this.#socket.end("QUIT\r\n");
-  }
-
-  destroy(): void {
-    this.#socket.destroy();
-  }
+/** A logged-in control connection (binary type, in `--dir`). */
+async function login(): Promise<FtpControl> {
+  const control = await FtpControl.open(flags.host, serverPort);
+  await control.login(flags.user, flags.password, flags.dir);
+  return control;
 }
 
 /** Runs `count` tasks with at most `parallel` at a time. */
@@ -297,7 +125,7 @@ function pattern(bytes: number): Uint8Array {
 
 const BLOCK = pattern(MiB);
 
-async function fileSize(control: Control, path: string): Promise<number> {
+async function fileSize(control: FtpControl, path: string): Promise<number> {
   try {
     return Number((await control.send(`SIZE ${path}`, /^213/)).slice(4).trim());
   } catch {
@@ -307,7 +135,7 @@ async function fileSize(control: Control, path: string): Promise<number> {
 
 /** Creates what the scenarios read, over FTP, unless it is already there. */
 async function setUp(): Promise<void> {
-  const control = await Control.login();
+  const control = await login();
   if (await fileSize(control, BIG_FILE) !== config.bigBytes) await control.stor(BIG_FILE, config.bigBytes, BLOCK);
   if (await fileSize(control, SMALL_FILE) !== config.smallBytes) {
     await control.stor(SMALL_FILE, config.smallBytes, BLOCK);
@@ -326,7 +154,7 @@ function uploadName(): string {
   return `bench-up-${process.pid}-${uploads++}.bin`;
 }
 
-async function deleteAll(control: Control, names: readonly string[]): Promise<void> {
+async function deleteAll(control: FtpControl, names: readonly string[]): Promise<void> {
   for (const name of names) await control.send(`DELE ${name}`, /^2/);
 }
 
@@ -335,7 +163,7 @@ function rate(bytes: number, started: number): number {
 }
 
 /** Scenario 1 (and 10) on a logged-in session, which it ends. */
-async function retrBig(control: Control): Promise<number> {
+async function retrBig(control: FtpControl): Promise<number> {
   const started = performance.now();
   const bytes = await control.retr(BIG_FILE);
   const result = rate(bytes, started);
@@ -345,7 +173,7 @@ async function retrBig(control: Control): Promise<number> {
 }
 
 /** Scenario 2 (and 10b) on a logged-in session, which it ends. */
-async function storBig(control: Control): Promise<number> {
+async function storBig(control: FtpControl): Promise<number> {
   const name = uploadName();
   const started = performance.now();
   await control.stor(name, config.bigBytes, BLOCK);
@@ -360,7 +188,7 @@ async function loginRate(): Promise<number> {
   await Promise.all(
     Array.from({ length: LOGIN_CLIENTS }, async () => {
       for (let i = 0; i < LOGINS_PER_CLIENT; i++) {
-        const control = await Control.login();
+        const control = await login();
         await control.send("QUIT", /^221/);
         control.destroy();
       }
@@ -374,7 +202,7 @@ async function loginBurst(): Promise<{ perSecond: number; errors: number }> {
   const started = performance.now();
   const outcomes = await Promise.all(
     Array.from({ length: config.burst }, () =>
-      withTimeout(Control.login(), 10_000, "burst login").then(
+      withTimeout(login(), 10_000, "burst login").then(
         (control) => {
           control.destroy();
           return true;
@@ -386,9 +214,9 @@ async function loginBurst(): Promise<{ perSecond: number; errors: number }> {
   return { perSecond: ok / ((performance.now() - started) / 1000), errors: config.burst - ok };
 }
 
-async function loginMany(count: number): Promise<Control[]> {
+async function loginMany(count: number): Promise<FtpControl[]> {
   // Batches keep this setup from being the burst scenario.
-  return await inBatches(count, 20, () => Control.login());
+  return await inBatches(count, 20, () => login());
 }
 
 async function manyRetr(): Promise<number> {
@@ -476,7 +304,7 @@ function slope(x: readonly number[], y: readonly number[]): number {
 async function idleMemory(): Promise<number | string> {
   if (!serverPid) return "n/a: no --pid";
   const STEPS = 5;
-  const sessions: Control[] = [];
+  const sessions: FtpControl[] = [];
   const counts: number[] = [];
   const pss: number[] = [];
   await sleep(1000);
@@ -493,7 +321,7 @@ async function idleMemory(): Promise<number | string> {
 }
 
 async function noopRate(): Promise<number> {
-  const control = await Control.login();
+  const control = await login();
   const deadline = performance.now() + 2000;
   const started = performance.now();
   let count = 0;
@@ -507,7 +335,7 @@ async function noopRate(): Promise<number> {
 }
 
 async function smallFiles(): Promise<number> {
-  const control = await Control.login();
+  const control = await login();
   const started = performance.now();
   for (let i = 0; i < config.files; i++) {
     const bytes = await control.retr(`${FOLDER}/f${i % LIST_FOLDER_FILES}.bin`);
@@ -519,17 +347,14 @@ async function smallFiles(): Promise<number> {
 }
 
 /** A logged-in session over FTPS, or null when the server offers no TLS. */
-async function loginSecure(): Promise<Control | null> {
-  const control = await Control.open();
+async function loginSecure(): Promise<FtpControl | null> {
+  const control = await FtpControl.open(flags.host, serverPort);
   if (!/^ AUTH TLS/m.test(await control.send("FEAT", /^211/))) {
     control.destroy();
     return null;
   }
   await control.secure();
-  await control.send(`USER ${flags.user}`, /^[23]/);
-  await control.send(`PASS ${flags.password}`, /^2/);
-  await control.send("TYPE I", /^2/);
-  if (flags.dir) await control.send(`CWD ${flags.dir}`, /^2/);
+  await control.login(flags.user, flags.password, flags.dir);
   return control;
 }
 
@@ -656,8 +481,8 @@ async function startTsftpd(
 type Scenario = { readonly id: string; readonly name: string; run(): Promise<number | string> };
 
 const SCENARIOS: readonly Scenario[] = [
-  { id: "1", name: `RETR ${config.bigBytes / MiB} MiB, MiB/s`, run: async () => retrBig(await Control.login()) },
-  { id: "2", name: `STOR ${config.bigBytes / MiB} MiB (new file), MiB/s`, run: async () => storBig(await Control.login()) },
+  { id: "1", name: `RETR ${config.bigBytes / MiB} MiB, MiB/s`, run: async () => retrBig(await login()) },
+  { id: "2", name: `STOR ${config.bigBytes / MiB} MiB (new file), MiB/s`, run: async () => storBig(await login()) },
   { id: "3", name: `logins/s, ${LOGIN_CLIENTS} clients × ${LOGINS_PER_CLIENT}`, run: loginRate },
   {
     id: "3b",

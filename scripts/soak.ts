@@ -26,11 +26,11 @@
 
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { FtpControl } from "./_ftp_control.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -52,92 +52,6 @@ const SESSIONS = Number(flags.sessions);
 const DURATION_MS = Number(flags.duration) * 1000;
 const RATE = Number(flags.rate);
 const FILE_SIZE = Number(flags["file-size"]) * 1024;
-/** A reply slower than this counts as an error (the server is stuck). */
-const REPLY_TIMEOUT_MS = 60_000;
-
-/** One control connection that reads one reply per command and times it. */
-class Control {
-  readonly #socket: Socket;
-  #buffer = "";
-  #waiting: { resolve(reply: string): void; reject(error: Error): void } | null = null;
-  #failure: Error | null = null;
-
-  private constructor(socket: Socket) {
-    this.#socket = socket;
-    socket.setNoDelay(true);
-    socket.setEncoding("utf8");
-    socket.on("data", (text: string) => {
-      this.#buffer += text;
-      this.#deliver();
-    });
-    const fail = (error: Error) => {
-      this.#failure ??= error;
-      this.#waiting?.reject(error);
-      this.#waiting = null;
-    };
-    socket.on("error", fail);
-    socket.on("close", () => fail(new Error("control connection closed")));
-  }
-
-  static async open(host: string, port: number): Promise<Control> {
-    const socket = connect(port, host);
-    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-    const control = new Control(socket);
-    const greeting = await control.reply();
-    if (!greeting.startsWith("220")) throw new Error(`greeting: ${greeting.trim()}`);
-    return control;
-  }
-
-  #deliver(): void {
-    const match = /^(\d{3}) .*\r?\n/m.exec(this.#buffer);
-    if (!match || !this.#waiting) return;
-    const end = match.index + match[0].length;
-    const reply = this.#buffer.slice(0, end);
-    this.#buffer = this.#buffer.slice(end);
-    const waiting = this.#waiting;
-    this.#waiting = null;
-    waiting.resolve(reply);
-  }
-
-  reply(): Promise<string> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("no reply in time")), REPLY_TIMEOUT_MS);
-      this.#waiting = {
-        resolve: (reply) => {
-          clearTimeout(timer);
-          resolve(reply);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      this.#deliver();
-    });
-  }
-
-  /** Sends `line`, records how long its first reply took, checks its code. */
-  async send(line: string, expect: RegExp): Promise<string> {
-    const started = performance.now();
-    this.#socket.write(line + "\r\n");
-    const reply = await this.reply();
-    latencies.push(performance.now() - started);
-    if (!expect.test(reply)) throw new Error(`${line.split(" ")[0]}: ${reply.trim()}`);
-    return reply;
-  }
-
-  async dataSocket(host: string): Promise<Socket> {
-    const reply = await this.send("EPSV", /^229/);
-    const socket = connect(Number(/\|\|\|(\d+)\|/.exec(reply)?.[1]), host);
-    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-    return socket;
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-}
 
 const latencies: number[] = [];
 const errors = new Map<string, number>();
@@ -146,31 +60,6 @@ let operations = 0;
 function countError(error: unknown): void {
   const text = (error as Error).message.replace(/\d+/g, "N").slice(0, 80);
   errors.set(text, (errors.get(text) ?? 0) + 1);
-}
-
-async function download(control: Control, command: string): Promise<void> {
-  const data = await control.dataSocket(flags.host);
-  const done = new Promise<number>((resolve, reject) => {
-    let bytes = 0;
-    data.on("data", (chunk: Uint8Array) => (bytes += chunk.length));
-    data.once("end", () => resolve(bytes));
-    data.once("error", reject);
-  });
-  await control.send(command, /^1/);
-  await done;
-  await control.reply().then((reply) => {
-    if (!reply.startsWith("226")) throw new Error(`${command.split(" ")[0]} end: ${reply.trim()}`);
-  });
-  data.destroy();
-}
-
-async function upload(control: Control, name: string, payload: Uint8Array): Promise<void> {
-  const data = await control.dataSocket(flags.host);
-  data.on("error", () => {});
-  await control.send(`STOR ${name}`, /^1/);
-  await new Promise<void>((resolve) => data.end(payload, () => resolve()));
-  const reply = await control.reply();
-  if (!reply.startsWith("226")) throw new Error(`STOR end: ${reply.trim()}`);
 }
 
 function rssOf(pid: number): number {
@@ -227,16 +116,14 @@ const port = server?.port ?? Number(flags.port);
 const payload = new Uint8Array(FILE_SIZE).fill(0x5a);
 try {
   const connectStarted = performance.now();
-  const controls: Control[] = [];
+  const controls: FtpControl[] = [];
   // Logged in a hundred at a time: a burst of 1000 SYNs would measure the
   // listen backlog, not the server.
   for (let i = 0; i < SESSIONS; i += 100) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(100, SESSIONS - i) }, async () => {
-        const control = await Control.open(flags.host, port);
-        await control.send(`USER ${flags.user}`, /^3/);
-        await control.send(`PASS ${flags.password}`, /^2/);
-        await control.send("TYPE I", /^2/);
+        const control = await FtpControl.open(flags.host, port, { onReplyTime: (ms) => latencies.push(ms) });
+        await control.login(flags.user, flags.password);
         return control;
       }),
     );
@@ -268,10 +155,10 @@ try {
     const control = controls[index];
     const kind = tick % 3;
     const operation = kind === 0
-      ? download(control, "LIST")
+      ? control.listing("LIST")
       : kind === 1
-      ? download(control, "RETR file.bin")
-      : upload(control, `uploads/up-${index}.bin`, payload);
+      ? control.retr("file.bin")
+      : control.stor(`uploads/up-${index}.bin`, payload.length, payload);
     const tracked: Promise<void> = operation.then(() => void operations++, countError).finally(() => {
       busy.delete(index);
       pending.delete(tracked);
@@ -323,7 +210,7 @@ try {
       console.log(`server RSS mean of first third ${mb(mean(early))}, last third ${mb(mean(late))}`);
     }
   }
-  for (const control of controls) control.close();
+  for (const control of controls) control.destroy();
 } finally {
   server?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
