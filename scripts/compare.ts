@@ -8,7 +8,8 @@
  * ```sh
  * bun scripts/compare.ts --quick              # development sizes, 1 round
  * bun scripts/compare.ts --rounds 3           # the issue's sizes
- * bun scripts/compare.ts --scaling --quick    # 1 vs 2 workers, 200-client scenarios
+ * bun scripts/compare.ts --quick --workers-on bun   # plus a column "tsftpd bun ×2" (--workers 2)
+ * bun scripts/compare.ts --scaling --quick    # 1 vs 2 workers on every runtime, 200-client scenarios
  * bun scripts/compare.ts --bench-args="--listings 20"   # passed on to bench.ts
  * ```
  *
@@ -37,6 +38,7 @@ const { values: flags } = parseArgs({
     client: { type: "string", default: "bun" },
     vsftpd: { type: "string", default: "/usr/sbin/vsftpd" },
     scaling: { type: "boolean", default: false },
+    "workers-on": { type: "string", default: "" },
     out: { type: "string" },
     "bench-args": { type: "string", default: "" },
   },
@@ -129,7 +131,7 @@ async function startTsftpd(runtime: string, index: number, work: string, workers
   const log = join(work, `tsftpd-${runtime}-${workers}.log`);
   const child = startProcess(bin(runtime), args, log);
   await waitForLog(log, /starting FTP server/, child.exited);
-  const label = workers > 1 ? `tsftpd ${runtime}, ${workers} workers` : `tsftpd ${runtime}`;
+  const label = workers > 1 ? `tsftpd ${runtime} ×${workers}` : `tsftpd ${runtime}`;
   return { label, port, pid: child.pid, benchArgs: ["--user", "bench", "--password", "bench"], stop: child.stop };
 }
 
@@ -258,15 +260,11 @@ async function main(): Promise<void> {
   try {
     const runtimes = flags.runtimes.split(",").filter(Boolean);
     makeCertificate(work);
+    // The runtimes that also run with two workers, each its own column.
+    const twoWorkers = flags.scaling ? runtimes : flags["workers-on"].split(",").filter(Boolean);
     servers.push(await startVsftpd(0, work));
-    if (flags.scaling) {
-      for (const [i, runtime] of runtimes.entries()) {
-        servers.push(await startTsftpd(runtime, 1 + 2 * i, work, 1));
-        servers.push(await startTsftpd(runtime, 2 + 2 * i, work, 2));
-      }
-    } else {
-      for (const [i, runtime] of runtimes.entries()) servers.push(await startTsftpd(runtime, 1 + i, work, 1));
-    }
+    for (const runtime of runtimes) servers.push(await startTsftpd(runtime, servers.length, work, 1));
+    for (const runtime of twoWorkers) servers.push(await startTsftpd(runtime, servers.length, work, 2));
     // Workers need a moment to bind before the first burst.
     await sleep(1000);
     const only = flags.only ?? (flags.scaling ? SCALING_SCENARIOS : undefined);
@@ -295,7 +293,11 @@ async function main(): Promise<void> {
         const note = notes.get(label);
         if (!numbers?.length) return note ?? "";
         const value = median(numbers);
-        const ratio = reference && label !== "vsftpd" ? ` (${(value / reference).toFixed(2)}×)` : "";
+        const ratios = reference && label !== "vsftpd" ? [`${(value / reference).toFixed(2)}×`] : [];
+        // A column of several workers also shows its gain over one worker.
+        const single = values.get(label.replace(/ ×\d+$/, ""));
+        if (label.includes(" ×") && single?.length) ratios.push(`${(value / median(single)).toFixed(2)}× of 1 worker`);
+        const ratio = ratios.length ? ` (${ratios.join("; ")})` : "";
         return `${format(value)}${ratio}${note ? ` ${note}` : ""}`;
       });
       lines.push(`| ${name} | ${cells.join(" | ")} |`);
@@ -305,7 +307,8 @@ async function main(): Promise<void> {
       `Versions: deno ${version(bin("deno"), ["--version"]).replace(/^deno /, "")}, bun ${version(bin("bun"), ["--version"])}, ` +
       `node ${version(bin("node"), ["--version"])}, ${version("sh", ["-c", `${flags.vsftpd} -v 0>&1`])}; client: ${flags.client} (node:net).`,
       `Client ceiling (${flags.client}, one stream, no FTP): ${ceiling}.`,
-      `Medians of ${rounds} interleaved round(s)${flags.quick ? ", quick sizes" : ""}; (×) = ratio to vsftpd in this run. ` +
+      `Medians of ${rounds} interleaved round(s)${flags.quick ? ", quick sizes" : ""}; (×) = ratio to vsftpd in this run ` +
+      "(and, for ×2 columns, to the same runtime with one worker). " +
       "Memory and ms per file: lower is better.",
     ];
     const report = [...machine, "", ...lines].join("\n");
