@@ -205,7 +205,11 @@ export class FtpControl {
       const part = size - sent < block.length ? block.subarray(0, size - sent) : block;
       if (!data.write(part)) await new Promise((resolve) => data.once("drain", resolve));
     }
-    await new Promise<void>((resolve) => data.end(resolve));
+    // Waits for the close, not for the end's callback, which a connection
+    // that failed never calls; the reply tells whether the upload worked.
+    const closed = new Promise((resolve) => data.once("close", resolve));
+    data.end();
+    await closed;
     await this.expect(/^2/, `STOR ${file}`);
   }
 
