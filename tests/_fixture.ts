@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { FtpClient } from "./_ftp_client.ts";
 import {
   ALL_PERMISSIONS,
   type FtpServerOptions,
@@ -64,4 +65,12 @@ export async function startFixture(options: Partial<FtpServerOptions> = {}): Pro
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Opens a client, logs in as {@link USER} and switches to binary (TYPE I). */
+export async function loginBinary(open: () => Promise<FtpClient>): Promise<FtpClient> {
+  const client = await open();
+  await client.login(USER, PASSWORD);
+  await client.expect("TYPE I", 200);
+  return client;
 }

@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { FtpServer, type FtpServerOptions, MemoryFileSystem, silentLogger } from "../mod.ts";
 import { parseArgs } from "../src/cli.ts";
-import { PASSWORD, startFixture, USER } from "./_fixture.ts";
+import { loginBinary, PASSWORD, startFixture, USER } from "./_fixture.ts";
 import {
   connectTcp,
   FtpClient,
@@ -51,13 +51,6 @@ function portArgument(host: string, port: number): string {
   return `${host.replaceAll(".", ",")},${port >> 8},${port & 0xff}`;
 }
 
-async function loggedIn(open: () => Promise<FtpClient>): Promise<FtpClient> {
-  const client = await open();
-  await client.login(USER, PASSWORD);
-  await client.expect("TYPE I", 200);
-  return client;
-}
-
 /** After a refused PORT/EPRT no data channel exists: a STOR is 425 and
  * creates nothing. */
 async function assertNoChannel(client: FtpClient, root: string): Promise<void> {
@@ -79,7 +72,7 @@ async function ipv6Available(): Promise<boolean> {
 test("PORT: the server connects to the client's own port for RETR and STOR", async () => {
   await withClients(await startFixture(), async (fx, open) => {
     writeFileSync(join(fx.root, "down.bin"), "active download");
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     const data = await listenForData("127.0.0.1");
     try {
       await client.expect(`PORT ${portArgument("127.0.0.1", data.port)}`, 200);
@@ -104,7 +97,7 @@ test("PORT: the server connects to the client's own port for RETR and STOR", asy
 test("EPRT |1|: LIST arrives over an active IPv4 connection", async () => {
   await withClients(await startFixture(), async (fx, open) => {
     writeFileSync(join(fx.root, "listed.txt"), "x");
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     const data = await listenForData("127.0.0.1");
     try {
       await client.expect(`EPRT |1|127.0.0.1|${data.port}|`, 200);
@@ -143,7 +136,7 @@ test("EPRT |2|: IPv6 active mode over ::1", { skip: !(await ipv6Available()) && 
 
 test("PORT and EPRT to another host are refused with 501 and nothing connects (anti-bounce)", async () => {
   await withClients(await startFixture(), async (fx, open) => {
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     const victim = await listenForData("127.0.0.2");
     try {
       const refused = await client.expect(`PORT ${portArgument("127.0.0.2", victim.port)}`, 501);
@@ -164,7 +157,7 @@ test("PORT and EPRT to another host are refused with 501 and nothing connects (a
 
 test("PORT and EPRT to a port below 1024 are refused with 501 and nothing is stored", async () => {
   await withClients(await startFixture(), async (fx, open) => {
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     await client.expect("PORT 127,0,0,1,0,21", 501);
     await assertNoChannel(client, fx.root);
     await client.expect("EPRT |1|127.0.0.1|1023|", 501);
@@ -175,7 +168,7 @@ test("PORT and EPRT to a port below 1024 are refused with 501 and nothing is sto
 test("permitForeignAddresses lets PORT reach another host", async () => {
   await withClients(await startFixture({ permitForeignAddresses: true }), async (fx, open) => {
     writeFileSync(join(fx.root, "fxp.txt"), "to a third party");
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     const third = await listenForData("127.0.0.2");
     try {
       await client.expect(`PORT ${portArgument("127.0.0.2", third.port)}`, 200);
@@ -191,7 +184,7 @@ test("permitForeignAddresses lets PORT reach another host", async () => {
 
 test("malformed PORT and EPRT get 501, an unknown EPRT protocol 522", async () => {
   await withClients(await startFixture(), async (fx, open) => {
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     for (const bad of ["PORT 127,0,0,1,4", "PORT 127,0,0,256,4,1", "PORT a,b,c,d,e,f", "PORT 127,0,0,1,0,0"]) {
       await client.expect(bad, 501);
     }
@@ -205,7 +198,7 @@ test("malformed PORT and EPRT get 501, an unknown EPRT protocol 522", async () =
 
 test("after EPSV ALL, PORT and EPRT are 501", async () => {
   await withClients(await startFixture(), async (_fx, open) => {
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     await client.expect("EPSV ALL", 200);
     await client.expect("PORT 127,0,0,1,200,10", 501);
     await client.expect("EPRT |1|127.0.0.1|51210|", 501);
@@ -217,7 +210,7 @@ test("a PORT target that does not answer gives 425, and the session goes on", as
   // by another program on a busy machine before the server connects.
   await withClients(await startFixture({ permitPrivilegedPorts: true }), async (fx, open) => {
     writeFileSync(join(fx.root, "a.txt"), "a");
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     await client.expect("PORT 127,0,0,1,0,1", 200);
     await client.expect("RETR a.txt", 150);
     await client.expectReply(425);
@@ -228,7 +221,7 @@ test("a PORT target that does not answer gives 425, and the session goes on", as
 test("an unused PASV port closes after passiveTimeoutMs; the transfer then gets 425", async () => {
   await withClients(await startFixture({ passiveTimeoutMs: 300 }), async (fx, open) => {
     writeFileSync(join(fx.root, "a.txt"), "a");
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     const port = pasvPort(await client.expect("PASV", 227));
     const deadline = Date.now() + 10_000;
     // Probing from another address: the client's own would be taken as its
@@ -247,7 +240,7 @@ test("an unused PASV port closes after passiveTimeoutMs; the transfer then gets 
 
 test("a foreign passive peer is refused, its bytes never reach the file, the client's own upload does", async () => {
   await withClients(await startFixture(), async (fx, open) => {
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     const port = pasvPort(await client.expect("PASV", 227));
     await client.expect("STOR target.txt", 150);
     const thief = await connectTcp(port, "127.0.0.2");
@@ -273,7 +266,7 @@ test("PASV announces the masquerade address, except to clients the map sends to 
   ];
   for (const { options, expected } of cases) {
     await withClients(await startFixture(options), async (_fx, open) => {
-      const client = await loggedIn(open);
+      const client = await loginBinary(open);
       const reply = await client.expect("PASV", 227);
       assert.ok(reply.lines[0].includes(`(${expected},`), `${JSON.stringify(options)}: ${reply.lines[0]}`);
     });
@@ -308,7 +301,7 @@ test("CLI: --nat-map, --permit-foreign-addresses and --permit-privileged-ports",
 test("PASV on a dual-stack listener answers the plain IPv4 address of an IPv4 client", { skip: !(await ipv6Available()) && "no IPv6" }, async () => {
   await withClients(await startFixture({ host: "::" }), async (fx, open) => {
     writeFileSync(join(fx.root, "dual.txt"), "dual stack");
-    const client = await loggedIn(open);
+    const client = await loginBinary(open);
     const reply = await client.expect("PASV", 227);
     assert.match(reply.lines[0], /\(127,0,0,1,\d+,\d+\)/);
     const data = await connectTcp(pasvPort(reply));

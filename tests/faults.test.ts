@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { type IncompleteTransferEvent, LocalFileSystem } from "../mod.ts";
-import { type Fixture, PASSWORD, startFixture, USER } from "./_fixture.ts";
+import { loginBinary, startFixture, type Fixture } from "./_fixture.ts";
 import { FaultyFileSystem } from "./_faulty_fs.ts";
 import { type FtpClient, readAll, waitFor, within, withClients, writeAndEnd } from "./_ftp_client.ts";
 
@@ -32,13 +32,6 @@ async function startFaulty(): Promise<FaultFixture> {
       rmSync(disk, { recursive: true, force: true });
     },
   };
-}
-
-async function login(open: () => Promise<FtpClient>): Promise<FtpClient> {
-  const client = await open();
-  await client.login(USER, PASSWORD);
-  await client.expect("TYPE I", 200);
-  return client;
 }
 
 /** Starts an upload of `bytes` and returns the reply that ends it. */
@@ -74,7 +67,7 @@ async function download(client: FtpClient, command: string): Promise<number> {
 test("faults: disk full mid-upload is 452, the old file is kept, the session goes on", async () => {
   await withClients(await startFaulty(), async (fx, open) => {
     writeFileSync(join(fx.disk, "a.bin"), "old");
-    const client = await login(open);
+    const client = await loginBinary(open);
     fx.fs.plan = { midWrite: { code: "ENOSPC", afterBytes: 10 } };
     assert.equal(await upload(client, "STOR a.bin", "0123456789abcdef"), 452);
     assert.equal(await upload(client, "STOR b.bin", "0123456789abcdef"), 452);
@@ -93,7 +86,7 @@ test("faults: disk full mid-upload is 452, the old file is kept, the session goe
 test("faults: permission denied and read-only file system are 550 before any data moves", async () => {
   await withClients(await startFaulty(), async (fx, open) => {
     writeFileSync(join(fx.disk, "a.txt"), "content");
-    const client = await login(open);
+    const client = await loginBinary(open);
     for (const code of ["EACCES", "EROFS", "EPERM"]) {
       fx.fs.plan = { openWrite: code, openRead: code, change: code };
       await client.expectRefused("STOR a.txt", 550);
@@ -113,7 +106,7 @@ test("faults: permission denied and read-only file system are 550 before any dat
 test("faults: a file vanishing mid-download is a 4xx/5xx, never 226; the session goes on", async () => {
   await withClients(await startFaulty(), async (fx, open) => {
     writeFileSync(join(fx.disk, "big.bin"), Buffer.alloc(1024 * 1024, 1));
-    const client = await login(open);
+    const client = await loginBinary(open);
     for (const code of ["ENOENT", "EIO", "ESTALE"]) {
       fx.fs.plan = { midRead: { code, afterBytes: 1 } };
       const reply = await download(client, "RETR big.bin");
@@ -129,7 +122,7 @@ test("faults: a file vanishing mid-download is a 4xx/5xx, never 226; the session
 
 test("faults: an upload whose commit fails is not 226 and leaves no file", async () => {
   await withClients(await startFaulty(), async (fx, open) => {
-    const client = await login(open);
+    const client = await loginBinary(open);
     fx.fs.plan = { commit: "EIO" };
     const reply = await upload(client, "STOR c.bin", "data");
     assert.ok(reply >= 400 && reply < 600, String(reply));
@@ -147,7 +140,7 @@ function openHandles(): number {
 test("faults: 1000 failing transfers leak no file handle or socket", { skip: !existsSync("/proc/self/fd") }, async () => {
   await withClients(await startFaulty(), async (fx, open) => {
     writeFileSync(join(fx.disk, "f.bin"), Buffer.alloc(64 * 1024, 2));
-    const client = await login(open);
+    const client = await loginBinary(open);
     // Warm up so that lazily opened runtime handles are counted in the baseline.
     assert.equal(await download(client, "RETR f.bin"), 226);
     assert.equal(await upload(client, "STOR w.bin", "x"), 226);

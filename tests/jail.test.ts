@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Fixture, PASSWORD, startFixture, USER } from "./_fixture.ts";
-import { type FtpClient, readAll, snapshot, within, withClients } from "./_ftp_client.ts";
+import { loginBinary, startFixture, type Fixture } from "./_fixture.ts";
+import { readAll, snapshot, within, withClients } from "./_ftp_client.ts";
 
 /** A fixture whose root holds symlinks leading out of it:
  * `link` → /etc (read checks only), `outlink` → a scratch folder outside,
@@ -37,16 +37,9 @@ async function startJail(): Promise<JailFixture> {
   };
 }
 
-async function login(open: () => Promise<FtpClient>): Promise<FtpClient> {
-  const client = await open();
-  await client.login(USER, PASSWORD);
-  await client.expect("TYPE I", 200);
-  return client;
-}
-
 test("jail: climbing paths never leave the root", async () => {
   await withClients(await startJail(), async (fx, open) => {
-    const client = await login(open);
+    const client = await loginBinary(open);
     for (const path of ["../../../../etc/passwd", "/../../etc/passwd", "%2e%2e/%2e%2e/etc/passwd", "..\\..\\etc\\passwd"]) {
       await client.expectRefused(`RETR ${path}`);
     }
@@ -62,7 +55,7 @@ test("jail: climbing paths never leave the root", async () => {
 
 test("jail: CWD .. at the root stays at /", async () => {
   await withClients(await startJail(), async (_fx, open) => {
-    const client = await login(open);
+    const client = await loginBinary(open);
     await client.expect("CWD ..", 250);
     assert.match((await client.expect("PWD", 257)).lines[0], /^257 "\/" /);
     await client.expect("CDUP", 250);
@@ -73,7 +66,7 @@ test("jail: CWD .. at the root stays at /", async () => {
 
 test("jail: a symlink to /etc cannot be entered, read, listed or examined", async () => {
   await withClients(await startJail(), async (_fx, open) => {
-    const client = await login(open);
+    const client = await loginBinary(open);
     await client.expect("CWD link", 550);
     assert.match((await client.expect("PWD", 257)).lines[0], /^257 "\/" /);
     await client.expect("CWD /link/", 550);
@@ -103,7 +96,7 @@ test("jail: a symlink to /etc cannot be entered, read, listed or examined", asyn
 test("jail: nothing outside the root can be written, removed or renamed", async () => {
   await withClients(await startJail(), async (fx, open) => {
     const before = snapshot(fx.outside);
-    const client = await login(open);
+    const client = await loginBinary(open);
     const refusals = [
       "STOR outlink/x",
       "STOR outlink/secret.txt",
@@ -155,7 +148,7 @@ test("jail: nothing outside the root can be written, removed or renamed", async 
 test("jail: removing a link to the outside never touches its target", async () => {
   await withClients(await startJail(), async (fx, open) => {
     const before = snapshot(fx.outside);
-    const client = await login(open);
+    const client = await loginBinary(open);
     // Refusing is as safe as removing only the link; either is fine, but a
     // 250 must mean the link itself is gone and its target untouched.
     for (const [command, name] of [["DELE outfile", "outfile"], ["DELE outlink", "outlink"], ["RMD outlink", "outlink"]]) {

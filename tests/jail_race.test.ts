@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { LocalFileSystem, type Runtime } from "../mod.ts";
 import { loadRuntime } from "../src/runtime/load.ts";
-import { PASSWORD, startFixture, USER } from "./_fixture.ts";
-import { type FtpClient, readAll, snapshot, within, withClients } from "./_ftp_client.ts";
+import { loginBinary, startFixture } from "./_fixture.ts";
+import { readAll, snapshot, within, withClients } from "./_ftp_client.ts";
 
 function outsideFolder(): string {
   const outside = mkdtempSync(join(tmpdir(), "tsftpd-outside-"));
@@ -14,19 +14,12 @@ function outsideFolder(): string {
   return outside;
 }
 
-async function login(open: () => Promise<FtpClient>): Promise<FtpClient> {
-  const client = await open();
-  await client.login(USER, PASSWORD);
-  await client.expect("TYPE I", 200);
-  return client;
-}
-
 test("jail: folders swapped for links to the outside while the session runs are refused for every command", async () => {
   const outside = outsideFolder();
   await withClients(await startFixture(), async (fx, open) => {
     mkdirSync(join(fx.root, "a", "b"), { recursive: true });
     writeFileSync(join(fx.root, "a", "b", "f.txt"), "inside");
-    const client = await login(open);
+    const client = await loginBinary(open);
     await client.expect("CWD /a/b", 250);
     assert.equal(Buffer.from(await client.retr("f.txt")).toString(), "inside");
     // Someone with shell access swaps a folder above the session's working
@@ -79,7 +72,7 @@ test("jail: the root can be neither removed nor renamed nor replaced, however it
   await withClients(await startFixture(), async (fx, open) => {
     writeFileSync(join(fx.root, "x.txt"), "x");
     mkdirSync(join(fx.root, "d"));
-    const client = await login(open);
+    const client = await loginBinary(open);
     for (const name of ["/", ".", "..", "../..", "//", "/./", "/d/..", "d/../.."]) {
       const rmd = await client.send(`RMD ${name}`);
       assert.ok(rmd.code >= 500, `RMD ${name}: ${rmd.lines.join(" | ")}`);
@@ -133,7 +126,7 @@ test("jail: a folder swapped for a link between the check and the open is caught
   const swap = { folder: join(root, "sub"), to: outside, armed: false };
   const fs = new LocalFileSystem(root, { runtime: racingRuntime(await loadRuntime(), swap) });
   await withClients(await startFixture({ fs }), async (_fx, open) => {
-    const client = await login(open);
+    const client = await loginBinary(open);
     const before = snapshot(outside);
     for (const [command, mode] of [["RETR sub/f.txt", "read"], ["STOR sub/f.txt", "write"], ["APPE sub/f.txt", "write"]]) {
       rmSync(join(root, "sub"), { recursive: true, force: true });
