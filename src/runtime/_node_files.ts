@@ -1,16 +1,18 @@
 /**
- * The {@link FilePort} on `node:fs/promises`, shared by the Node adapter and
- * the Bun adapter (Bun's own file writer can neither append nor truncate).
+ * The {@link FilePort} on `node:fs`, shared by the Node adapter and the Bun
+ * adapter (Bun's own file writer can neither append nor truncate). Metadata
+ * calls are synchronous, see `_sync_call.ts`.
  *
  * @module
  */
 
-import { lstatSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, read, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
 import { entriesWithInfo } from "./_dir_entries.ts";
 import { assertRegularFile, fileKind } from "./_file_kind.ts";
-import { readBuffer } from "./_read_buffer.ts";
+import { fileChunks } from "./_file_reader.ts";
+import { syncCall } from "./_sync_call.ts";
 
 /** Size of each of the two buffers an upload is gathered in. */
 const WRITE_BUFFER = 1024 * 1024;
@@ -39,33 +41,48 @@ function toFileInfo(stats: Stats): FileInfo {
   };
 }
 
-async function openRead(path: string, offset: number): Promise<FileSource> {
-  const handle = await fsp.open(path, "r");
-  let buffer: Uint8Array;
-  try {
-    const stats = await handle.stat();
-    assertRegularFile(kindOf(stats), path);
-    buffer = readBuffer(stats.size, offset);
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
-  let position = offset;
-  let closed = false;
-  return {
-    async read() {
-      if (closed) return null;
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) return null;
-      position += bytesRead;
-      return buffer.subarray(0, bytesRead);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await handle.close();
-    },
-  };
+/** Non-blocking, so that opening a FIFO returns at once (and is then refused
+ * as not a regular file) instead of waiting for a writer; regular files
+ * ignore the flag. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+function readAt(fd: number, buffer: Uint8Array, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buffer, 0, buffer.length, position, (error, bytesRead) => error ? reject(error) : resolve(bytesRead));
+  });
+}
+
+function openRead(path: string, offset: number): Promise<FileSource> {
+  return syncCall(() => {
+    const fd = openSync(path, READ_FLAGS);
+    let next: () => Promise<Uint8Array | null>;
+    // The descriptor is closed only once no read uses it: a number closed
+    // under a pending read could be reused by the next open, which that read
+    // would then read from.
+    let reading: Promise<unknown> | undefined;
+    try {
+      const stats = fstatSync(fd);
+      assertRegularFile(kindOf(stats), path);
+      next = fileChunks(stats.size, offset, (buffer, position) => {
+        const pending = readAt(fd, buffer, position);
+        reading = pending;
+        return pending;
+      });
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    let closed = false;
+    return {
+      read: () => closed ? Promise.resolve(null) : next(),
+      async close() {
+        if (closed) return;
+        closed = true;
+        await reading?.catch(() => {});
+        closeSync(fd);
+      },
+    };
+  });
 }
 
 async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
@@ -132,8 +149,8 @@ async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
 }
 
 /**
- * Real file-system access through `node:fs/promises`, whose errors already
- * carry POSIX codes on Node and Bun.
+ * Real file-system access through `node:fs`, whose errors already carry POSIX
+ * codes on Node and Bun.
  *
  * @example
  * ```ts
@@ -142,11 +159,11 @@ async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
  * ```
  */
 export const nodeFiles: FilePort = {
-  async stat(path) {
-    return toFileInfo(await fsp.stat(path));
+  stat(path) {
+    return syncCall(() => toFileInfo(statSync(path)));
   },
-  async lstat(path) {
-    return toFileInfo(await fsp.lstat(path));
+  lstat(path) {
+    return syncCall(() => toFileInfo(lstatSync(path)));
   },
   async readDir(path) {
     return await entriesWithInfo(path, await fsp.readdir(path), (entry) => {
@@ -173,10 +190,10 @@ export const nodeFiles: FilePort = {
     return fsp.utimes(path, new Date(atimeMs), new Date(mtimeMs));
   },
   realpath(path) {
-    return fsp.realpath(path);
+    return syncCall(() => realpathSync.native(path));
   },
   readLink(path) {
-    return fsp.readlink(path);
+    return syncCall(() => readlinkSync(path));
   },
   async availableSpace(path) {
     const info = await fsp.statfs(path);

@@ -27,7 +27,8 @@ import { codedError, connectionClosedError } from "./_errors.ts";
 import { entriesWithInfo } from "./_dir_entries.ts";
 import { assertRegularFile, fileKind } from "./_file_kind.ts";
 import { nodeFiles } from "./_node_files.ts";
-import { readBuffer } from "./_read_buffer.ts";
+import { fileChunks } from "./_file_reader.ts";
+import { syncCall } from "./_sync_call.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
 import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
 import { tlsResetProbe } from "./_deno_tls_reset.ts";
@@ -63,6 +64,12 @@ async function posix<T>(operation: Promise<T>): Promise<T> {
   } catch (error) {
     throw withCode(error);
   }
+}
+
+/** A metadata call made synchronously (see `_sync_call.ts`), with the POSIX
+ * code the port promises on its error. */
+function posixSync<T>(call: () => T): Promise<T> {
+  return syncCall(call, withCode);
 }
 
 function wrapConn(conn: Deno.TcpConn): Connection {
@@ -229,25 +236,24 @@ function toFileInfo(info: Deno.FileInfo): FileInfo {
   };
 }
 
-async function openRead(path: string, offset: number): Promise<FileSource> {
-  const file = await Deno.open(path, { read: true });
-  let buffer: Uint8Array;
+function openRead(path: string, offset: number): FileSource {
+  // Deno can't open with O_NONBLOCK: a FIFO is refused before it is opened,
+  // since opening it would wait for a writer.
+  assertRegularFile(fileKind(Deno.statSync(path)), path);
+  const file = Deno.openSync(path, { read: true });
+  let next: () => Promise<Uint8Array | null>;
   try {
-    const info = await file.stat();
+    const info = file.statSync();
     assertRegularFile(fileKind(info), path);
-    await file.seek(offset, Deno.SeekMode.Start);
-    buffer = readBuffer(info.size, offset);
+    file.seekSync(offset, Deno.SeekMode.Start);
+    next = fileChunks(info.size, offset, async (buffer) => (await posix(file.read(buffer))) ?? 0);
   } catch (error) {
     file.close();
     throw error;
   }
   let closed = false;
   return {
-    async read() {
-      if (closed) return null;
-      const received = await posix(file.read(buffer));
-      return received === null ? null : buffer.subarray(0, received);
-    },
+    read: () => closed ? Promise.resolve(null) : next(),
     close() {
       if (!closed) {
         closed = true;
@@ -295,11 +301,11 @@ async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
 const UNLINK_DIRECTORY_CODE = Deno.build.os === "linux" ? "EISDIR" : "EPERM";
 
 const files: FilePort = {
-  async stat(path) {
-    return toFileInfo(await posix(Deno.stat(path)));
+  stat(path) {
+    return posixSync(() => toFileInfo(Deno.statSync(path)));
   },
-  async lstat(path) {
-    return toFileInfo(await posix(Deno.lstat(path)));
+  lstat(path) {
+    return posixSync(() => toFileInfo(Deno.lstatSync(path)));
   },
   // Deno.readDir makes one async op per entry (12 ms for 1000 entries); the
   // sync iterator takes about 1 µs per entry.
@@ -345,15 +351,15 @@ const files: FilePort = {
     return posix(Deno.utime(path, new Date(atimeMs), new Date(mtimeMs)));
   },
   realpath(path) {
-    return posix(Deno.realPath(path));
+    return posixSync(() => Deno.realPathSync(path));
   },
   readLink(path) {
-    return posix(Deno.readLink(path));
+    return posixSync(() => Deno.readLinkSync(path));
   },
   // Deno has no native statfs; its node:fs one is the only way to ask.
   availableSpace: nodeFiles.availableSpace,
   openRead(path, offset) {
-    return posix(openRead(path, offset));
+    return posixSync(() => openRead(path, offset));
   },
   openWrite(path, mode) {
     return posix(openWrite(path, mode));
