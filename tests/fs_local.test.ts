@@ -14,10 +14,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalFileSystem } from "../src/fs/local.ts";
 import { fileSystemContract, get, put, rejectsWith } from "./_fs_contract.ts";
+import { within } from "./_ftp_client.ts";
 
 function tempFolder(): string {
   return realpathSync(mkdtempSync(join(tmpdir(), "tsftpd-local-")));
@@ -400,6 +402,20 @@ test("LocalFileSystem: a root reached through a symlink jails its target", async
     await probeGate(fs, "/sibling");
     await probeGate(fs, "/evil");
     assert.deepEqual(snapshot(join(base, "outside")), before);
+  } finally {
+    await removeFolder(base);
+  }
+});
+
+// Opening a FIFO to read waits for a writer; file metadata calls are
+// synchronous, so such a wait would freeze every session of the process.
+test("LocalFileSystem: a FIFO is refused at once, not opened and waited on", async () => {
+  const base = tempFolder();
+  try {
+    execFileSync("mkfifo", [join(base, "pipe")]);
+    const fs = new LocalFileSystem(base);
+    assert.equal((await fs.stat("/pipe")).kind, "other");
+    await within(rejectsWith(fs.read("/pipe", 0), "EINVAL"), 5000, "read of a FIFO");
   } finally {
     await removeFolder(base);
   }
