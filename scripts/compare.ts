@@ -47,8 +47,13 @@ const { values: flags } = parseArgs({
 const ROOT_DIR = new URL("..", import.meta.url).pathname;
 const bin = (name: string) => join(ROOT_DIR, "node_modules/.bin", name);
 const rounds = Number(flags.rounds ?? (flags.quick ? 1 : 3));
+/** Every scenario of bench.ts, in table order. */
+const ALL_SCENARIOS = ["1", "2", "3", "3b", "4", "5", "6", "7", "8", "9", "10", "10b"];
 /** The scenarios that the number of clients, not one stream, limits. */
 const SCALING_SCENARIOS = "3,3b,4,5,6";
+/** Idle memory: measured on a freshly started server, since a heap that
+ * earlier scenarios grew takes in new sessions without growing. */
+const MEMORY_SCENARIO = "7";
 /** Passive ranges sit below the ephemeral range (32768+), so a client's own
  * outgoing ports never collide with them. */
 const PASSIVE_BASE = 20000;
@@ -119,7 +124,7 @@ function cliHasTls(): boolean {
 
 async function startTsftpd(runtime: string, index: number, work: string, workers: number): Promise<Server> {
   const root = join(work, `root-${runtime}-${workers}`);
-  mkdirSync(root);
+  mkdirSync(root, { recursive: true });
   const port = await freePort();
   const from = PASSIVE_BASE + index * PASSIVE_SPAN;
   const mod = join(ROOT_DIR, "mod.ts");
@@ -262,31 +267,52 @@ async function main(): Promise<void> {
     makeCertificate(work);
     // The runtimes that also run with two workers, each its own column.
     const twoWorkers = flags.scaling ? runtimes : flags["workers-on"].split(",").filter(Boolean);
-    servers.push(await startVsftpd(0, work));
-    for (const runtime of runtimes) servers.push(await startTsftpd(runtime, servers.length, work, 1));
-    for (const runtime of twoWorkers) servers.push(await startTsftpd(runtime, servers.length, work, 2));
+    // Each server can be started again, fresh, for the memory scenario.
+    const starters: (() => Promise<Server>)[] = [() => startVsftpd(0, work)];
+    for (const runtime of runtimes) starters.push(() => startTsftpd(runtime, starters.length, work, 1));
+    for (const runtime of twoWorkers) starters.push(() => startTsftpd(runtime, starters.length, work, 2));
+    for (const start of starters) servers.push(await start());
+    const labels = servers.map((server) => server.label);
     // Workers need a moment to bind before the first burst.
     await sleep(1000);
-    const only = flags.only ?? (flags.scaling ? SCALING_SCENARIOS : undefined);
+    const chosen = (flags.only ?? (flags.scaling ? SCALING_SCENARIOS : ALL_SCENARIOS.join(","))).split(",");
+    const shared = chosen.filter((id) => id !== MEMORY_SCENARIO).join(",");
     const table = new Map<string, { name: string; values: Map<string, number[]>; notes: Map<string, string> }>();
-    for (let round = 0; round < rounds; round++) {
+    const record = (label: string, results: BenchResult[]) => {
+      for (const result of results) {
+        const row = table.get(result.id) ?? { name: result.name, values: new Map(), notes: new Map() };
+        table.set(result.id, row);
+        if (result.value !== null) row.values.set(label, [...(row.values.get(label) ?? []), result.value]);
+        if (result.note) row.notes.set(label, result.note);
+      }
+    };
+    for (let round = 0; round < rounds && shared; round++) {
       for (const server of servers) {
         process.stderr.write(`round ${round + 1}/${rounds}: ${server.label}\n`);
-        for (const result of runBench(server, only)) {
-          const row = table.get(result.id) ?? { name: result.name, values: new Map(), notes: new Map() };
-          table.set(result.id, row);
-          if (result.value !== null) row.values.set(server.label, [...(row.values.get(server.label) ?? []), result.value]);
-          if (result.note) row.notes.set(server.label, result.note);
+        record(server.label, runBench(server, shared));
+      }
+    }
+    if (chosen.includes(MEMORY_SCENARIO)) {
+      for (const server of servers.splice(0)) await server.stop();
+      for (let round = 0; round < rounds; round++) {
+        for (const start of starters) {
+          const server = await start();
+          servers.push(server);
+          await sleep(1000);
+          process.stderr.write(`memory round ${round + 1}/${rounds}: ${server.label}, fresh\n`);
+          record(server.label, runBench(server, MEMORY_SCENARIO));
+          await server.stop();
+          servers.pop();
         }
       }
     }
     const ceiling = clientCeiling();
-    const labels = servers.map((server) => server.label);
     const lines = [
       `| scenario | ${labels.join(" | ")} |`,
       `|---|${labels.map(() => "---|").join("")}`,
     ];
-    for (const { name, values, notes } of table.values()) {
+    const rows = [...table].sort(([a], [b]) => ALL_SCENARIOS.indexOf(a) - ALL_SCENARIOS.indexOf(b));
+    for (const [, { name, values, notes }] of rows) {
       const reference = values.get("vsftpd") ? median(values.get("vsftpd")!) : undefined;
       const cells = labels.map((label) => {
         const numbers = values.get(label);

@@ -57,14 +57,23 @@ export function formatTimeVal(ms: number): string {
 
 let lastTimeVal = { second: NaN, text: "" };
 
+/** `ls -l` mode strings, by type letter and permission bits (3 × 512 at
+ * most), made once each rather than once per entry of every listing. */
+const modeStrings: string[] = [];
+
 function modeString(stat: FileStat): string {
-  const type = stat.kind === "directory" ? "d" : stat.kind === "symlink" ? "l" : "-";
-  let bits = "";
-  for (let shift = 6; shift >= 0; shift -= 3) {
-    const triple = (stat.mode >> shift) & 7;
-    bits += (triple & 4 ? "r" : "-") + (triple & 2 ? "w" : "-") + (triple & 1 ? "x" : "-");
+  const type = stat.kind === "directory" ? 1 : stat.kind === "symlink" ? 2 : 0;
+  const key = (type << 9) | (stat.mode & 0o777);
+  let text = modeStrings[key];
+  if (text === undefined) {
+    text = "-dl"[type];
+    for (let shift = 6; shift >= 0; shift -= 3) {
+      const triple = (stat.mode >> shift) & 7;
+      text += (triple & 4 ? "r" : "-") + (triple & 2 ? "w" : "-") + (triple & 1 ? "x" : "-");
+    }
+    modeStrings[key] = text;
   }
-  return type + bits;
+  return text;
 }
 
 /**

@@ -83,7 +83,7 @@ export async function listLines(
 }
 
 function linesToBytes(lines: readonly string[]): Uint8Array {
-  return encoder.encode(lines.map((line) => line + "\r\n").join(""));
+  return encoder.encode(lines.length === 0 ? "" : lines.join("\r\n") + "\r\n");
 }
 
 async function list(session: Session, argument: string): Promise<void> {

@@ -390,7 +390,11 @@ function toStat(info: FileInfo): FileStat {
     nlink: info.nlink,
     uid: info.uid,
     gid: info.gid,
-    unique: `${info.dev.toString(16)}g${info.ino.toString(16)}`,
+    // Formatted only when asked for (MLSx with the fact on): a listing of a
+    // big folder would otherwise format two hex numbers per entry for nothing.
+    get unique() {
+      return `${info.dev.toString(16)}g${info.ino.toString(16)}`;
+    },
   };
 }
 
