@@ -44,12 +44,15 @@ export function openSocket(host: string, port: number): Promise<Socket> {
 export interface FtpControlOptions {
   /** Called with each command's time to its first reply, in ms. */
   readonly onReplyTime?: (ms: number) => void;
+  /** How long to wait for each reply; default 60 s. */
+  readonly replyTimeoutMs?: number;
 }
 
 /** A control connection that reads one reply per command. */
 export class FtpControl {
   readonly #host: string;
   readonly #onReplyTime: ((ms: number) => void) | undefined;
+  readonly #replyTimeoutMs: number;
   #socket: Socket;
   #buffer = "";
   #waiting: ((reply: string) => void) | null = null;
@@ -60,6 +63,7 @@ export class FtpControl {
   private constructor(host: string, socket: Socket, options: FtpControlOptions) {
     this.#host = host;
     this.#onReplyTime = options.onReplyTime;
+    this.#replyTimeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
     this.#socket = socket;
     this.#read(socket);
     const fail = (error?: Error) => {
@@ -73,8 +77,14 @@ export class FtpControl {
   /** Connects and reads the 220 greeting. */
   static async open(host: string, port: number, options: FtpControlOptions = {}): Promise<FtpControl> {
     const control = new FtpControl(host, await openSocket(host, port), options);
-    const greeting = await control.reply();
-    if (!greeting.startsWith("220")) throw new Error(`no greeting: ${greeting.trim()}`);
+    try {
+      const greeting = await control.reply();
+      if (!greeting.startsWith("220")) throw new Error(`no greeting: ${greeting.trim()}`);
+    } catch (error) {
+      // A connection left open would keep the whole benchmark process alive.
+      control.destroy();
+      throw error;
+    }
     return control;
   }
 
@@ -127,14 +137,14 @@ export class FtpControl {
   }
 
   /** The next reply; rejects when the connection failed or the server
-   * took longer than 60 s. */
+   * took longer than the reply timeout. */
   reply(): Promise<string> {
     return withTimeout(
       new Promise<string>((resolve) => {
         this.#waiting = resolve;
         this.#deliver();
       }),
-      REPLY_TIMEOUT_MS,
+      this.#replyTimeoutMs,
       "reply",
     ).then((reply) => {
       if (reply === "") throw this.#failed ?? new Error("control connection closed");
