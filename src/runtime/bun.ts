@@ -14,8 +14,9 @@ import type {
   Listener,
   ListenOptions,
   Runtime,
+  SocketAddress,
 } from "../port.ts";
-import { createPullQueue } from "../_pull_queue.ts";
+import { createPullQueue, type PullQueue } from "../_pull_queue.ts";
 import { toSocketAddress } from "./_address.ts";
 import { connectionClosedError } from "./_errors.ts";
 import { assertRegularFile } from "./_file_kind.ts";
@@ -23,7 +24,7 @@ import { nodeFiles } from "./_node_files.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
 import { nodeHost } from "./_node_process.ts";
 import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
-import { createWriteChain } from "./_write_chain.ts";
+import { createWriteChain, type WriteChain } from "./_write_chain.ts";
 
 /** The part of a write the kernel has not taken yet, waiting for `drain`. */
 interface PendingWrite {
@@ -33,30 +34,101 @@ interface PendingWrite {
   readonly reject: (error: Error) => void;
 }
 
-/** What the socket handlers forward to one connection. */
-interface SocketEvents {
-  readonly connection: Connection;
-  data(chunk: Uint8Array): void;
-  drain(): void;
-  end(): void;
-  close(error?: Error): void;
-}
+type BunSocket = Bun.Socket<BunConnection>;
 
-type BunSocket = Bun.Socket<SocketEvents>;
+/**
+ * One Bun socket as the port's {@link Connection}. A class rather than
+ * closures: an idle server's memory is mostly its connections', and a dozen
+ * closures with their scope cost about 1 KiB per connection.
+ */
+class BunConnection implements Connection {
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  readonly closed: Promise<void>;
+  readonly #socket: BunSocket;
+  readonly #queue: PullQueue;
+  readonly #writes: WriteChain;
+  readonly #resolveClosed: () => void;
+  #isClosed = false;
+  #pending: PendingWrite | undefined;
+  #writeClosed: Promise<void> | undefined;
 
-function wrapSocket(socket: BunSocket): SocketEvents {
-  const queue = createPullQueue({
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
-  });
-  let closed = false;
-  let pending: PendingWrite | undefined;
-  let writeClosed: Promise<void> | undefined;
-  const { promise: closedPromise, resolve: resolveClosed } = Promise.withResolvers<void>();
+  constructor(socket: BunSocket) {
+    this.#socket = socket;
+    this.localAddress = toSocketAddress(socket.localAddress, socket.localPort);
+    this.remoteAddress = toSocketAddress(socket.remoteAddress, socket.remotePort);
+    // The socket itself has the pause() and resume() the queue wants.
+    this.#queue = createPullQueue(socket);
+    // Bun's write is unbuffered: it returns how much the kernel accepted, and
+    // the rest is ours to retry on 'drain'.
+    this.#writes = createWriteChain((data) => this.#writeAll(data));
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.closed = promise;
+    this.#resolveClosed = resolve;
+  }
+
+  read(): Promise<Uint8Array | null> {
+    return this.#queue.read();
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    return this.#writes.write(data);
+  }
+
+  closeWrite(): Promise<void> {
+    this.#writeClosed ??= this.#writes.idle().then(() => {
+      if (!this.#isClosed) this.#socket.shutdown();
+    });
+    return this.#writeClosed;
+  }
+
+  close(): void {
+    if (this.#isClosed) return;
+    this.#queue.close();
+    // end() sends FIN and closes the socket at once (the 'close' handler
+    // runs inside it); terminate() would send RST and drop unsent bytes.
+    this.#socket.end();
+    this.settle();
+  }
+
+  setNoDelay(noDelay: boolean): void {
+    this.#socket.setNoDelay(noDelay);
+  }
+
+  /** Socket events, forwarded by {@link handlers}. */
+  received(chunk: Uint8Array): void {
+    this.#queue.push(chunk);
+  }
+
+  drained(): void {
+    if (this.#pending && this.#flush(this.#pending)) this.#pending = undefined;
+  }
+
+  ended(): void {
+    this.#queue.end();
+  }
+
+  settle(error?: Error): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    if (error) this.#queue.fail(error);
+    else this.#queue.end();
+    this.#pending?.reject(error ?? connectionClosedError());
+    this.#pending = undefined;
+    this.#resolveClosed();
+  }
+
+  #writeAll(data: Uint8Array): Promise<void> {
+    if (this.#isClosed) return Promise.reject(connectionClosedError());
+    return new Promise<void>((resolve, reject) => {
+      const write = { data, offset: 0, resolve, reject };
+      if (!this.#flush(write)) this.#pending = write;
+    });
+  }
 
   /** Writes what the kernel takes now; true once `write` is complete. */
-  function flush(write: PendingWrite): boolean {
-    const written = socket.write(write.data.subarray(write.offset));
+  #flush(write: PendingWrite): boolean {
+    const written = this.#socket.write(write.data.subarray(write.offset));
     if (written < 0) {
       write.reject(connectionClosedError());
       return true;
@@ -66,89 +138,26 @@ function wrapSocket(socket: BunSocket): SocketEvents {
     write.resolve();
     return true;
   }
-
-  // Bun's write is unbuffered: it returns how much the kernel accepted, and
-  // the rest is ours to retry on 'drain'.
-  const writes = createWriteChain((data) => {
-    if (closed) return Promise.reject(connectionClosedError());
-    return new Promise<void>((resolve, reject) => {
-      const write = { data, offset: 0, resolve, reject };
-      if (!flush(write)) pending = write;
-    });
-  });
-
-  function settle(error?: Error): void {
-    if (closed) return;
-    closed = true;
-    if (error) queue.fail(error);
-    else queue.end();
-    pending?.reject(error ?? connectionClosedError());
-    pending = undefined;
-    resolveClosed();
-  }
-
-  const connection: Connection = {
-    localAddress: toSocketAddress(socket.localAddress, socket.localPort),
-    remoteAddress: toSocketAddress(socket.remoteAddress, socket.remotePort),
-    read() {
-      return queue.read();
-    },
-    write(data) {
-      return writes.write(data);
-    },
-    closeWrite() {
-      writeClosed ??= writes.idle().then(() => {
-        if (!closed) socket.shutdown();
-      });
-      return writeClosed;
-    },
-    close() {
-      if (closed) return;
-      queue.close();
-      // end() sends FIN and closes the socket at once (the 'close' handler
-      // runs inside it); terminate() would send RST and drop unsent bytes.
-      socket.end();
-      settle();
-    },
-    setNoDelay(noDelay) {
-      socket.setNoDelay(noDelay);
-    },
-    closed: closedPromise,
-  };
-
-  return {
-    connection,
-    data(chunk) {
-      queue.push(chunk);
-    },
-    drain() {
-      if (pending && flush(pending)) pending = undefined;
-    },
-    end() {
-      queue.end();
-    },
-    close: settle,
-  };
 }
 
 /** Handlers shared by every socket; each one forwards to `socket.data`. */
 function handlers(onOpen?: (connection: Connection) => void) {
   return {
     open(socket: BunSocket) {
-      socket.data = wrapSocket(socket);
-      onOpen?.(socket.data.connection);
+      socket.data = new BunConnection(socket);
+      onOpen?.(socket.data);
     },
     data(socket: BunSocket, chunk: Uint8Array) {
-      socket.data.data(chunk);
+      socket.data.received(chunk);
     },
     drain(socket: BunSocket) {
-      socket.data.drain();
+      socket.data.drained();
     },
     end(socket: BunSocket) {
-      socket.data.end();
+      socket.data.ended();
     },
     close(socket: BunSocket, error?: Error) {
-      socket.data?.close(error);
+      socket.data?.settle(error);
     },
   };
 }
@@ -158,7 +167,7 @@ function listen(options: ListenOptions): Promise<Listener> {
   // Bun.listen has no backlog option, so options.backlog is ignored here;
   // its own backlog is 512 (`ss -ltn`).
   // Bun.listen takes `reusePort` (SO_REUSEPORT), which bun-types 1.4.5 lacks.
-  const listenOptions: Bun.TCPSocketListenOptions<SocketEvents> & { reusePort?: boolean } = {
+  const listenOptions: Bun.TCPSocketListenOptions<BunConnection> & { reusePort?: boolean } = {
     hostname: options.host,
     port: options.port,
     reusePort: options.reusePort,
@@ -166,9 +175,9 @@ function listen(options: ListenOptions): Promise<Listener> {
     allowHalfOpen: true,
     socket: handlers(options.onConnection),
   };
-  let listener: Bun.TCPSocketListener<SocketEvents>;
+  let listener: Bun.TCPSocketListener<BunConnection>;
   try {
-    listener = Bun.listen<SocketEvents>(listenOptions);
+    listener = Bun.listen<BunConnection>(listenOptions);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -189,13 +198,13 @@ async function connect(options: ConnectOptions): Promise<Connection> {
   // Bun.connect cannot bind a source address (active mode connects from the
   // control connection's local address), node:net can.
   if (options.upgradable || options.localAddress !== undefined) return await connectNet(options);
-  const socket = await Bun.connect<SocketEvents>({
+  const socket = await Bun.connect<BunConnection>({
     hostname: options.host,
     port: options.port,
     allowHalfOpen: true,
     socket: handlers(),
   });
-  return socket.data.connection;
+  return socket.data;
 }
 
 const files: FilePort = {
