@@ -8,20 +8,12 @@
 
 import * as net from "node:net";
 import { setImmediate } from "node:timers";
-import type { Connection, ConnectOptions, Listener, ListenOptions } from "../port.ts";
-import { createPullQueue } from "../_pull_queue.ts";
+import type { Connection, ConnectOptions, Listener, ListenOptions, SocketAddress } from "../port.ts";
+import { createPullQueue, type PullQueue, type PullQueueOptions } from "../_pull_queue.ts";
 import { toSocketAddress } from "./_address.ts";
 import { codedError, connectionClosedError } from "./_errors.ts";
 
 const DEFAULT_BACKLOG = 511;
-
-/** A socket whose wrapper can hand it over, with the bytes it had queued. */
-interface Detachable {
-  readonly socket: net.Socket;
-  detach(closeWith: () => void): Uint8Array[];
-}
-
-const detachables = new WeakMap<Connection, Detachable>();
 
 /**
  * Takes the socket back from a connection made by {@link wrapSocket}: the
@@ -43,10 +35,8 @@ export function detachSocket(
   conn: Connection,
   closeWith: () => void,
 ): { socket: net.Socket; queued: Uint8Array[] } | undefined {
-  const detachable = detachables.get(conn);
-  if (!detachable) return undefined;
-  detachables.delete(conn);
-  return { socket: detachable.socket, queued: detachable.detach(closeWith) };
+  if (!(conn instanceof NetConnection)) return undefined;
+  return conn.detach(closeWith);
 }
 
 /** How {@link wrapSocket} treats its socket.
@@ -81,114 +71,153 @@ export interface WrapOptions {
  * ```
  */
 export function wrapSocket(socket: net.Socket, options: WrapOptions = {}): Connection {
-  const { pausable = true, endedByReset } = options;
-  const queue = createPullQueue({
-    pause: () => pausable && socket.pause(),
-    resume: () => pausable && socket.resume(),
-  });
-  let closed = false;
-  let writeClosed: Promise<void> | undefined;
-  let drained: Promise<void> | undefined;
-  let handedTo: (() => void) | undefined;
-  const { promise: closedPromise, resolve: resolveClosed } = Promise.withResolvers<void>();
+  return new NetConnection(socket, options);
+}
 
-  const onData = (chunk: Uint8Array) => queue.push(chunk);
-  const onEnd = () => {
+/** The queue's source when the socket must never be paused. */
+const NEVER_PAUSED: PullQueueOptions = { pause() {}, resume() {} };
+
+/** Pauses and resumes a socket for its pull queue. */
+class SocketFlow implements PullQueueOptions {
+  readonly #socket: net.Socket;
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
+  }
+  pause(): void {
+    this.#socket.pause();
+  }
+  resume(): void {
+    this.#socket.resume();
+  }
+}
+
+/**
+ * A class rather than closures: an idle server's memory is mostly its
+ * connections', and a dozen closures with their scope cost about 1 KiB per
+ * connection. Only the four socket listeners are functions of their own.
+ */
+class NetConnection implements Connection {
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  readonly closed: Promise<void>;
+  readonly #socket: net.Socket;
+  readonly #queue: PullQueue;
+  readonly #endedByReset: (() => boolean) | undefined;
+  readonly #resolveClosed: () => void;
+  #isClosed = false;
+  #detached = false;
+  #writeClosed: Promise<void> | undefined;
+  #drained: Promise<void> | undefined;
+  #handedTo: (() => void) | undefined;
+
+  readonly #onData = (chunk: Uint8Array) => this.#queue.push(chunk);
+  readonly #onEnd = () => {
     // A cut upload must fail, not end: its receiver would report it complete.
-    if (endedByReset?.()) queue.fail(codedError("ECONNRESET", "connection reset by peer"));
-    else queue.end();
+    if (this.#endedByReset?.()) this.#queue.fail(codedError("ECONNRESET", "connection reset by peer"));
+    else this.#queue.end();
   };
-  const onError = (error: Error) => queue.fail(error);
-  const onClose = () => {
-    closed = true;
-    queue.end();
-    resolveClosed();
+  readonly #onError = (error: Error) => this.#queue.fail(error);
+  readonly #onClose = () => {
+    this.#isClosed = true;
+    this.#queue.end();
+    this.#resolveClosed();
   };
-  socket.on("data", onData);
-  socket.on("end", onEnd);
-  socket.on("error", onError);
-  socket.on("close", onClose);
+
+  constructor(socket: net.Socket, options: WrapOptions) {
+    this.#socket = socket;
+    this.#endedByReset = options.endedByReset;
+    this.#queue = createPullQueue(options.pausable === false ? NEVER_PAUSED : new SocketFlow(socket));
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.closed = promise;
+    this.#resolveClosed = resolve;
+    this.localAddress = toSocketAddress(socket.localAddress ?? "", socket.localPort ?? 0);
+    this.remoteAddress = toSocketAddress(socket.remoteAddress ?? "", socket.remotePort ?? 0);
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onError);
+    socket.on("close", this.#onClose);
+  }
+
+  read(): Promise<Uint8Array | null> {
+    return this.#queue.read();
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.#isClosed) return Promise.reject(connectionClosedError());
+    // Node keeps a reference to `data` until it is flushed, which the write
+    // callback reports; 'drain' then says the send buffer has room again.
+    return new Promise<void>((resolve, reject) => {
+      this.#socket.write(data, (error) => {
+        if (error) {
+          reject(this.#isClosed ? connectionClosedError() : error);
+        } else if (this.#socket.writableNeedDrain) {
+          this.#waitForDrain().then(resolve, reject);
+        } else {
+          resolve();
+        }
+      });
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    if (this.#isClosed) return Promise.resolve();
+    // On a TLS socket, end() in the same tick as the handshake's end (an
+    // empty listing) makes TLS 1.3 clients fail with
+    // SHUTDOWN_WHILE_IN_INIT on Node (pitfall P3): end one turn later.
+    // A plain socket ends at once, which saves small downloads that turn.
+    this.#writeClosed ??= new Promise<void>((resolve) => {
+      const end = () => this.#socket.end(() => resolve());
+      if ((this.#socket as { encrypted?: boolean }).encrypted) setImmediate(end);
+      else end();
+    });
+    return this.#writeClosed;
+  }
+
+  close(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#queue.close();
+    if (this.#handedTo) this.#handedTo();
+    else this.#socket.destroy();
+  }
+
+  setNoDelay(noDelay: boolean): void {
+    this.#socket.setNoDelay(noDelay);
+  }
+
+  /** For {@link detachSocket}: stops reading and hands back the socket and
+   * what was queued; `undefined` once detached. */
+  detach(closeWith: () => void): { socket: net.Socket; queued: Uint8Array[] } | undefined {
+    if (this.#detached) return undefined;
+    this.#detached = true;
+    this.#handedTo = closeWith;
+    this.#socket.pause();
+    this.#socket.off("data", this.#onData);
+    this.#socket.off("end", this.#onEnd);
+    this.#socket.off("error", this.#onError);
+    // 'close' stays: `closed` still tells when the socket is gone.
+    return { socket: this.#socket, queued: this.#queue.takeQueued() };
+  }
 
   // One shared wait for 'drain', so concurrent writers do not each add a
   // listener.
-  function waitForDrain(): Promise<void> {
-    drained ??= new Promise<void>((resolve, reject) => {
+  #waitForDrain(): Promise<void> {
+    this.#drained ??= new Promise<void>((resolve, reject) => {
       const onDrain = () => {
-        socket.off("close", onClosed);
+        this.#socket.off("close", onClosed);
         resolve();
       };
       const onClosed = () => {
-        socket.off("drain", onDrain);
+        this.#socket.off("drain", onDrain);
         reject(connectionClosedError());
       };
-      socket.once("drain", onDrain);
-      socket.once("close", onClosed);
+      this.#socket.once("drain", onDrain);
+      this.#socket.once("close", onClosed);
     }).finally(() => {
-      drained = undefined;
+      this.#drained = undefined;
     });
-    return drained;
+    return this.#drained;
   }
-
-  const connection: Connection = {
-    localAddress: toSocketAddress(socket.localAddress ?? "", socket.localPort ?? 0),
-    remoteAddress: toSocketAddress(socket.remoteAddress ?? "", socket.remotePort ?? 0),
-    read() {
-      return queue.read();
-    },
-    write(data) {
-      if (closed) return Promise.reject(connectionClosedError());
-      // Node keeps a reference to `data` until it is flushed, which the write
-      // callback reports; 'drain' then says the send buffer has room again.
-      return new Promise<void>((resolve, reject) => {
-        socket.write(data, (error) => {
-          if (error) {
-            reject(closed ? connectionClosedError() : error);
-          } else if (socket.writableNeedDrain) {
-            waitForDrain().then(resolve, reject);
-          } else {
-            resolve();
-          }
-        });
-      });
-    },
-    closeWrite() {
-      if (closed) return Promise.resolve();
-      // On a TLS socket, end() in the same tick as the handshake's end (an
-      // empty listing) makes TLS 1.3 clients fail with
-      // SHUTDOWN_WHILE_IN_INIT on Node (pitfall P3): end one turn later.
-      // A plain socket ends at once, which saves small downloads that turn.
-      writeClosed ??= new Promise<void>((resolve) => {
-        const end = () => socket.end(() => resolve());
-        if ((socket as { encrypted?: boolean }).encrypted) setImmediate(end);
-        else end();
-      });
-      return writeClosed;
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      queue.close();
-      if (handedTo) handedTo();
-      else socket.destroy();
-    },
-    setNoDelay(noDelay) {
-      socket.setNoDelay(noDelay);
-    },
-    closed: closedPromise,
-  };
-  detachables.set(connection, {
-    socket,
-    detach(closeWith) {
-      handedTo = closeWith;
-      socket.pause();
-      socket.off("data", onData);
-      socket.off("end", onEnd);
-      socket.off("error", onError);
-      // 'close' stays: `closed` still tells when the socket is gone.
-      return queue.takeQueued();
-    },
-  });
-  return connection;
 }
 
 /**

@@ -176,7 +176,10 @@ async function upgrade(
       socket.off("close", fail);
       let writeEnded = false;
       const result: TlsConnection = {
-        ...connection,
+        read: () => connection.read(),
+        write: (data) => connection.write(data),
+        setNoDelay: (noDelay) => connection.setNoDelay(noDelay),
+        closed: connection.closed,
         // Bun's TLSSocket doesn't report them; they are the plain socket's.
         localAddress: conn.localAddress,
         remoteAddress: conn.remoteAddress,
