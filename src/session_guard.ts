@@ -8,7 +8,7 @@
 import { endLoginDeadline, startLoginDeadline } from "./login_policy.ts";
 import { Reply } from "./reply.ts";
 import type { Session, TransferProgress } from "./session.ts";
-import { startWatchdog, type Watchdog, withDeadline } from "./timeouts.ts";
+import { startWatchdog, type Watchdog, type WatchdogOptions, withDeadline } from "./timeouts.ts";
 
 /** How long a goodbye reply may take before the connection is closed
  * anyway (a client that reads nothing must not keep it open). */
@@ -49,19 +49,36 @@ export async function expel(session: Session, text: string): Promise<void> {
  * ```
  */
 export function guardSession(session: Session): Watchdog {
-  const { security } = session.context;
-  const idle = startWatchdog({
-    timeoutMs: security.idleTimeoutMs,
-    lastActivity: () => session.transferProgress ? Date.now() : session.lastActivityAt,
-    onExpire: () => void expel(session, "Control connection timed out."),
-  });
-  startLoginDeadline(session, () => void expel(session, "Login timed out."));
-  return {
-    stop() {
-      idle.stop();
-      endLoginDeadline(session);
-    },
-  };
+  return new SessionGuard(session);
+}
+
+/** A class rather than closures: every session has one, and an idle
+ * server's memory is mostly its sessions'. It is its own idle watchdog's
+ * options. */
+class SessionGuard implements Watchdog, WatchdogOptions {
+  readonly timeoutMs: number;
+  readonly #session: Session;
+  readonly #idle: Watchdog;
+
+  constructor(session: Session) {
+    this.#session = session;
+    this.timeoutMs = session.context.security.idleTimeoutMs;
+    this.#idle = startWatchdog(this);
+    startLoginDeadline(session, () => void expel(session, "Login timed out."));
+  }
+
+  lastActivity(): number {
+    return this.#session.transferProgress ? Date.now() : this.#session.lastActivityAt;
+  }
+
+  onExpire(): void {
+    void expel(this.#session, "Control connection timed out.");
+  }
+
+  stop(): void {
+    this.#idle.stop();
+    endLoginDeadline(this.#session);
+  }
 }
 
 /**

@@ -60,29 +60,42 @@ export interface WatchdogOptions {
  * ```
  */
 export function startWatchdog(options: WatchdogOptions): Watchdog {
-  const { timeoutMs } = options;
-  if (!(timeoutMs > 0)) return { stop() {} };
-  const checkEvery = Math.min(options.checkEveryMs ?? timeoutMs, timeoutMs);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (ms: number) => {
-    timer = setTimeout(check, Math.max(1, Math.min(ms, checkEvery)));
-  };
-  const check = () => {
-    const idle = Date.now() - options.lastActivity();
+  if (!(options.timeoutMs > 0)) return { stop() {} };
+  return new InactivityWatch(options);
+}
+
+/** A class rather than closures: every session has one, and an idle
+ * server's memory is mostly its sessions'. */
+class InactivityWatch implements Watchdog {
+  readonly #options: WatchdogOptions;
+  readonly #checkEvery: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: WatchdogOptions) {
+    this.#options = options;
+    this.#checkEvery = Math.min(options.checkEveryMs ?? options.timeoutMs, options.timeoutMs);
+    this.#arm(options.timeoutMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#check(), Math.max(1, Math.min(ms, this.#checkEvery)));
+  }
+
+  #check(): void {
+    const { timeoutMs } = this.#options;
+    const idle = Date.now() - this.#options.lastActivity();
     if (idle >= timeoutMs) {
-      timer = undefined;
-      options.onExpire();
+      this.#timer = undefined;
+      this.#options.onExpire();
     } else {
-      arm(timeoutMs - idle);
+      this.#arm(timeoutMs - idle);
     }
-  };
-  arm(timeoutMs);
-  return {
-    stop() {
-      clearTimeout(timer);
-      timer = undefined;
-    },
-  };
+  }
 }
 
 /** The error a {@link withDeadline} step fails with when time is up.
