@@ -40,13 +40,14 @@
  */
 
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { makeCertificate } from "./_certificate.ts";
 import { FtpControl, type FtpControlOptions, openSocket } from "./_ftp_control.ts";
+import { slope, treePss } from "./_memory.ts";
 
 const MiB = 1024 * 1024;
 const RUNTIME = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
@@ -264,48 +265,7 @@ async function listingRate(): Promise<number | string> {
   return mlsd ? result : `${result.toFixed(0)} (LIST only: no MLSD)`;
 }
 
-/** PSS of `pid` and all its descendants, in KiB (Linux only). */
-function treePss(pid: number): number {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  let total = 0;
-  const pending = [pid];
-  while (pending.length > 0) {
-    const current = pending.pop()!;
-    try {
-      const rollup = readFileSync(`/proc/${current}/smaps_rollup`, "utf8");
-      total += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
-    } catch {
-      // the process ended meanwhile
-    }
-    pending.push(...(children.get(current) ?? []));
-  }
-  return total;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Least-squares slope of `y` over `x`. */
-function slope(x: readonly number[], y: readonly number[]): number {
-  const mx = x.reduce((a, b) => a + b) / x.length;
-  const my = y.reduce((a, b) => a + b) / y.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < x.length; i++) {
-    num += (x[i] - mx) * (y[i] - my);
-    den += (x[i] - mx) ** 2;
-  }
-  return num / den;
-}
 
 /** Opens the sessions in steps and takes the server's PSS after each: the
  * slope of a line through those points is far less at the mercy of one

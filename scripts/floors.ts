@@ -18,11 +18,12 @@
  */
 
 import { spawn } from "node:child_process";
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { slope, treePss } from "./_memory.ts";
 
 const RUNTIMES = ["deno", "bun", "node"] as const;
 const CONNECTIONS = 1000;
@@ -85,24 +86,6 @@ async function bareServer(): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-function pss(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").split("\n").find((text) => text.startsWith("Pss:"));
-  return Number(line?.split(/\s+/)[1]);
-}
-
-function slope(x: readonly number[], y: readonly number[]): number {
-  const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  const mx = mean(x);
-  const my = mean(y);
-  let covariance = 0;
-  let variance = 0;
-  for (let i = 0; i < x.length; i++) {
-    covariance += (x[i] - mx) * (y[i] - my);
-    variance += (x[i] - mx) ** 2;
-  }
-  return covariance / variance;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function runProbe(runtime: string, kind: string) {
@@ -140,7 +123,7 @@ async function idleFloor(runtime: string): Promise<number> {
       while (sockets.length < (CONNECTIONS * step) / STEPS) sockets.push(await greeted(port));
       await sleep(1000);
       counts.push(sockets.length);
-      sizes.push(pss(child.pid!));
+      sizes.push(treePss(child.pid!));
     }
   } finally {
     for (const socket of sockets) socket.destroy();

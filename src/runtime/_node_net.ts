@@ -77,20 +77,6 @@ export function wrapSocket(socket: net.Socket, options: WrapOptions = {}): Conne
 /** The queue's source when the socket must never be paused. */
 const NEVER_PAUSED: PullQueueOptions = { pause() {}, resume() {} };
 
-/** Pauses and resumes a socket for its pull queue. */
-class SocketFlow implements PullQueueOptions {
-  readonly #socket: net.Socket;
-  constructor(socket: net.Socket) {
-    this.#socket = socket;
-  }
-  pause(): void {
-    this.#socket.pause();
-  }
-  resume(): void {
-    this.#socket.resume();
-  }
-}
-
 /**
  * A class rather than closures: an idle server's memory is mostly its
  * connections', and a dozen closures with their scope cost about 1 KiB per
@@ -126,7 +112,8 @@ class NetConnection implements Connection {
   constructor(socket: net.Socket, options: WrapOptions) {
     this.#socket = socket;
     this.#endedByReset = options.endedByReset;
-    this.#queue = createPullQueue(options.pausable === false ? NEVER_PAUSED : new SocketFlow(socket));
+    // The socket itself has the pause() and resume() the queue wants.
+    this.#queue = createPullQueue(options.pausable === false ? NEVER_PAUSED : socket);
     const { promise, resolve } = Promise.withResolvers<void>();
     this.closed = promise;
     this.#resolveClosed = resolve;
