@@ -54,6 +54,8 @@ const SCALING_SCENARIOS = "3,3b,4,5,6";
 /** Idle memory: measured on a freshly started server, since a heap that
  * earlier scenarios grew takes in new sessions without growing. */
 const MEMORY_SCENARIO = "7";
+/** Marks the memory scenario's row for servers started with TLS configured. */
+const TLS_SUFFIX = "-tls";
 /** Passive ranges sit below the ephemeral range (32768+), so a client's own
  * outgoing ports never collide with them. */
 const PASSIVE_BASE = 20000;
@@ -122,7 +124,7 @@ function cliHasTls(): boolean {
   return tlsFlags;
 }
 
-async function startTsftpd(runtime: string, index: number, work: string, workers: number): Promise<Server> {
+async function startTsftpd(runtime: string, index: number, work: string, workers: number, tls = true): Promise<Server> {
   const root = join(work, `root-${runtime}-${workers}`);
   mkdirSync(root, { recursive: true });
   const port = await freePort();
@@ -131,7 +133,7 @@ async function startTsftpd(runtime: string, index: number, work: string, workers
   const cli = ["-i", "127.0.0.1", "-p", String(port), "-w", "-d", root, "-u", "bench", "-P", "bench", "--max-cons", "0"];
   cli.push("-r", `${from}-${from + PASSIVE_SPAN - 1}`);
   if (workers > 1) cli.push("--workers", String(workers));
-  if (cliHasTls()) cli.push("--tls", "--certfile", join(work, "cert.pem"), "--keyfile", join(work, "key.pem"));
+  if (tls && cliHasTls()) cli.push("--tls", "--certfile", join(work, "cert.pem"), "--keyfile", join(work, "key.pem"));
   const args = runtime === "deno" ? ["run", "-A", mod, ...cli] : [mod, ...cli];
   const log = join(work, `tsftpd-${runtime}-${workers}.log`);
   const child = startProcess(bin(runtime), args, log);
@@ -140,7 +142,7 @@ async function startTsftpd(runtime: string, index: number, work: string, workers
   return { label, port, pid: child.pid, benchArgs: ["--user", "bench", "--password", "bench"], stop: child.stop };
 }
 
-async function startVsftpd(index: number, work: string): Promise<Server> {
+async function startVsftpd(index: number, work: string, tls = true): Promise<Server> {
   const root = join(work, "root-vsftpd");
   // vsftpd refuses a chroot that the anonymous user can write to, so uploads
   // go to a writable subfolder.
@@ -181,13 +183,17 @@ async function startVsftpd(index: number, work: string): Promise<Server> {
       "max_per_ip=0",
       "connect_from_port_20=NO",
       // FTPS for scenario 10, optional for clients as in tsftpd.
-      "ssl_enable=YES",
-      "allow_anon_ssl=YES",
-      "force_anon_data_ssl=NO",
-      "force_anon_logins_ssl=NO",
-      "require_ssl_reuse=NO",
-      `rsa_cert_file=${join(work, "cert.pem")}`,
-      `rsa_private_key_file=${join(work, "key.pem")}`,
+      ...(tls
+        ? [
+          "ssl_enable=YES",
+          "allow_anon_ssl=YES",
+          "force_anon_data_ssl=NO",
+          "force_anon_logins_ssl=NO",
+          "require_ssl_reuse=NO",
+          `rsa_cert_file=${join(work, "cert.pem")}`,
+          `rsa_private_key_file=${join(work, "key.pem")}`,
+        ]
+        : []),
       "",
     ].join("\n"),
   );
@@ -267,11 +273,18 @@ async function main(): Promise<void> {
     makeCertificate(work);
     // The runtimes that also run with two workers, each its own column.
     const twoWorkers = flags.scaling ? runtimes : flags["workers-on"].split(",").filter(Boolean);
-    // Each server can be started again, fresh, for the memory scenario.
-    const starters: (() => Promise<Server>)[] = [() => startVsftpd(0, work)];
-    for (const runtime of runtimes) starters.push(() => startTsftpd(runtime, starters.length, work, 1));
-    for (const runtime of twoWorkers) starters.push(() => startTsftpd(runtime, starters.length, work, 2));
-    for (const start of starters) servers.push(await start());
+    // Each server can be started again, fresh, for the memory scenario, with
+    // or without TLS configured.
+    const starters: ((tls: boolean) => Promise<Server>)[] = [(tls) => startVsftpd(0, work, tls)];
+    for (const runtime of runtimes) {
+      const index = starters.length;
+      starters.push((tls) => startTsftpd(runtime, index, work, 1, tls));
+    }
+    for (const runtime of twoWorkers) {
+      const index = starters.length;
+      starters.push((tls) => startTsftpd(runtime, index, work, 2, tls));
+    }
+    for (const start of starters) servers.push(await start(true));
     const labels = servers.map((server) => server.label);
     // Workers need a moment to bind before the first burst.
     await sleep(1000);
@@ -294,15 +307,24 @@ async function main(): Promise<void> {
     }
     if (chosen.includes(MEMORY_SCENARIO)) {
       for (const server of servers.splice(0)) await server.stop();
+      // Plain FTP sessions, on servers as a plain FTP site runs them and as
+      // an FTPS site does: TLS moves tsftpd's control connections on Deno
+      // and Bun to node:net, whose sockets cost more (scripts/floors.ts).
       for (let round = 0; round < rounds; round++) {
-        for (const start of starters) {
-          const server = await start();
-          servers.push(server);
-          await sleep(1000);
-          process.stderr.write(`memory round ${round + 1}/${rounds}: ${server.label}, fresh\n`);
-          record(server.label, runBench(server, MEMORY_SCENARIO));
-          await server.stop();
-          servers.pop();
+        for (const tls of [false, true]) {
+          for (const start of starters) {
+            const server = await start(tls);
+            servers.push(server);
+            await sleep(1000);
+            process.stderr.write(`memory round ${round + 1}/${rounds}: ${server.label}, fresh, TLS ${tls ? "on" : "off"}\n`);
+            const results = runBench(server, MEMORY_SCENARIO);
+            record(
+              server.label,
+              tls ? results.map((result) => ({ ...result, id: `${result.id}${TLS_SUFFIX}`, name: `${result.name}, TLS configured` })) : results,
+            );
+            await server.stop();
+            servers.pop();
+          }
         }
       }
     }
@@ -311,7 +333,8 @@ async function main(): Promise<void> {
       `| scenario | ${labels.join(" | ")} |`,
       `|---|${labels.map(() => "---|").join("")}`,
     ];
-    const rows = [...table].sort(([a], [b]) => ALL_SCENARIOS.indexOf(a) - ALL_SCENARIOS.indexOf(b));
+    const order = (id: string) => 2 * ALL_SCENARIOS.indexOf(id.replace(TLS_SUFFIX, "")) + (id.endsWith(TLS_SUFFIX) ? 1 : 0);
+    const rows = [...table].sort(([a], [b]) => order(a) - order(b));
     for (const [, { name, values, notes }] of rows) {
       const reference = values.get("vsftpd") ? median(values.get("vsftpd")!) : undefined;
       const cells = labels.map((label) => {

@@ -5,7 +5,9 @@
  * - memory per bare idle connection: a server that only sends a greeting and
  *   keeps a read pending (`Deno.listen`, `Bun.listen`, `node:net`), PSS slope
  *   over 1000 connections opened in five steps, as bench.ts scenario 7
- *   measures a server;
+ *   measures a server; and the same on `node:net` for Deno and Bun, which
+ *   tsftpd's listeners use once TLS is configured (AUTH TLS upgrades with
+ *   `node:tls`);
  * - one directory entry's metadata: a synchronous `lstat` per name of a
  *   1000-file folder (`Deno.lstatSync`, `node:fs` on Bun and Node), plus the
  *   folder's read, which every LIST and MLSD of it pays.
@@ -33,8 +35,8 @@ const GREETING = "220 ready\r\n";
 
 /** The child's side: a bare server, or the lstat timing. */
 async function probe(kind: string): Promise<void> {
-  if (kind === "idle") {
-    const port = await bareServer();
+  if (kind === "idle" || kind === "idle-net") {
+    const port = await bareServer(kind === "idle-net");
     console.log(`port ${port}`);
     return;
   }
@@ -54,9 +56,9 @@ async function probe(kind: string): Promise<void> {
   console.log(`lstat ${(best.lstat * 1000).toFixed(2)} list ${(best.list * 1000).toFixed(0)}`);
 }
 
-async function bareServer(): Promise<number> {
+async function bareServer(nodeNet: boolean): Promise<number> {
   const greeting = new TextEncoder().encode(GREETING);
-  if ("Deno" in globalThis) {
+  if ("Deno" in globalThis && !nodeNet) {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     (async () => {
       for await (const conn of listener) {
@@ -69,7 +71,7 @@ async function bareServer(): Promise<number> {
     })();
     return listener.addr.port;
   }
-  if ("Bun" in globalThis) {
+  if ("Bun" in globalThis && !nodeNet) {
     const listener = Bun.listen({
       hostname: "127.0.0.1",
       port: 0,
@@ -112,8 +114,8 @@ function greeted(port: number): Promise<Socket> {
   });
 }
 
-async function idleFloor(runtime: string): Promise<number> {
-  const { child, line } = runProbe(runtime, "idle");
+async function idleFloor(runtime: string, kind: "idle" | "idle-net"): Promise<number> {
+  const { child, line } = runProbe(runtime, kind);
   const port = Number((await line).split(" ")[1]);
   const sockets: Socket[] = [];
   const counts: number[] = [];
@@ -143,11 +145,14 @@ const probeIndex = process.argv.indexOf("--probe");
 if (probeIndex > 0) {
   await probe(process.argv[probeIndex + 1]);
 } else {
-  console.log("| runtime | PSS per bare idle connection, KiB | sync lstat per entry, µs | reading a 1000-file folder, µs |");
-  console.log("|---|---|---|---|");
+  console.log(
+    "| runtime | PSS per bare idle connection, KiB | the same on node:net, KiB | sync lstat per entry, µs | reading a 1000-file folder, µs |",
+  );
+  console.log("|---|---|---|---|---|");
   for (const runtime of RUNTIMES) {
-    const memory = await idleFloor(runtime);
+    const memory = await idleFloor(runtime, "idle");
+    const onNet = runtime === "node" ? "(the same)" : (await idleFloor(runtime, "idle-net")).toFixed(1);
     const { lstat, list } = await lstatFloor(runtime);
-    console.log(`| ${runtime} | ${memory.toFixed(1)} | ${lstat.toFixed(2)} | ${list.toFixed(0)} |`);
+    console.log(`| ${runtime} | ${memory.toFixed(1)} | ${onNet} | ${lstat.toFixed(2)} | ${list.toFixed(0)} |`);
   }
 }

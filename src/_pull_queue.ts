@@ -59,11 +59,6 @@ export interface PullQueue {
 
 const DEFAULT_HIGH_WATER_MARK = 256 * 1024;
 
-interface Waiter {
-  readonly resolve: (chunk: Uint8Array | null) => void;
-  readonly reject: (error: Error) => void;
-}
-
 /**
  * Creates a {@link PullQueue} for one source. A class rather than closures:
  * every connection has one, and an idle server's memory is mostly its
@@ -90,7 +85,7 @@ class ChunkQueue implements PullQueue {
   #paused = false;
   #ended = false;
   #failure: Error | undefined;
-  #waiter: Waiter | undefined;
+  #waiter: PromiseWithResolvers<Uint8Array | null> | undefined;
 
   constructor(source: PullQueueOptions) {
     this.#source = source;
@@ -183,8 +178,7 @@ class ChunkQueue implements PullQueue {
       this.#paused = false;
       this.#source.resume();
     }
-    return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
-    });
+    this.#waiter = Promise.withResolvers();
+    return this.#waiter.promise;
   }
 }

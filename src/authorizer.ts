@@ -259,8 +259,12 @@ const ANONYMOUS_NAMES = new Set(["anonymous", "ftp"]);
  * ```
  */
 export class MemoryAuthorizer implements Authorizer {
-  readonly #users = new Map<string, MemoryUser>();
+  /** Each user with the account every login of theirs shares: a copy per
+   * session would cost each idle session ~100 bytes. */
+  readonly #users = new Map<string, { readonly user: MemoryUser; readonly account: UserAccount }>();
   readonly #anonymous: AnonymousAccess | null;
+  /** The anonymous accounts, one per spelling of the name. */
+  readonly #anonymousAccounts = new Map<string, UserAccount>();
   /** Checked for unknown names, so that they take as long as known ones. */
   #decoyHash: string | null = null;
 
@@ -320,7 +324,7 @@ export class MemoryAuthorizer implements Authorizer {
     } else if (typeof user.password !== "string") {
       throw new TypeError(`user "${username}" needs a passwordHash (or a plain-text password)`);
     }
-    this.#users.set(username, user);
+    this.#users.set(username, { user, account: account(username, user) });
   }
 
   /** While anonymous access is on, `anonymous` and `ftp` (any case) get in
@@ -328,23 +332,27 @@ export class MemoryAuthorizer implements Authorizer {
    * needs their exact password. */
   async authenticate(request: LoginRequest): Promise<UserAccount | null> {
     const anonymous = this.#anonymous;
-    if (anonymous && ANONYMOUS_NAMES.has(request.username.toLowerCase())) {
-      return account(request.username, anonymous);
+    const { username } = request;
+    if (anonymous && ANONYMOUS_NAMES.has(username.toLowerCase())) {
+      let shared = this.#anonymousAccounts.get(username);
+      if (!shared) this.#anonymousAccounts.set(username, shared = account(username, anonymous));
+      return shared;
     }
-    const user = this.#users.get(request.username);
-    if (!user) {
+    const entry = this.#users.get(username);
+    if (!entry) {
       if (this.#decoyHash !== null) await verifyPassword(this.#decoyHash, request.password);
       return null;
     }
+    const { user } = entry;
     const valid = typeof user.passwordHash === "string"
       ? await verifyPassword(user.passwordHash, request.password)
       : timingSafeEqual(user.password, request.password);
-    return valid ? account(request.username, user) : null;
+    return valid ? entry.account : null;
   }
 }
 
 function account(username: string, access: AnonymousAccess & { readonly tlsRequired?: boolean }): UserAccount {
-  return {
+  return Object.freeze({
     username,
     permissions: access.permissions ?? READ_ONLY_PERMISSIONS,
     permissionOverrides: access.permissionOverrides,
@@ -354,7 +362,7 @@ function account(username: string, access: AnonymousAccess & { readonly tlsRequi
     loginMessage: access.loginMessage,
     quitMessage: access.quitMessage,
     tlsRequired: access.tlsRequired,
-  };
+  });
 }
 
 function validateAccess(access: AnonymousAccess): void {

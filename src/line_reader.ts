@@ -41,6 +41,10 @@ const URGENT_VERBS = new Set(["ABOR", "STAT", "QUIT"]);
 /** Where the Telnet filter is inside a command sequence. */
 type TelnetState = "data" | "iac" | "option" | "subnegotiation" | "subnegotiation-iac";
 
+/** Shared by every reader: it decodes whole lines only, so it keeps no
+ * state between calls, and one decoder per session would cost ~100 bytes. */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /**
  * Incremental splitter: feed it chunks as they arrive, take whole lines out.
  * Lines end at LF; one CR before the LF is dropped (clients sending bare LF
@@ -58,8 +62,8 @@ type TelnetState = "data" | "iac" | "option" | "subnegotiation" | "subnegotiatio
  * reader.push(new TextEncoder().encode("D\r\n")); // [{ kind: "line", text: "PWD" }]
  * ```
  */
+
 export class LineReader {
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   /** A line split across chunks, gathered here; allocated only then, so an
    * idle session holds no buffer. */
   #pending: Uint8Array | undefined;
@@ -162,7 +166,7 @@ export class LineReader {
     const length = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
     if (length > MAX_LINE_BYTES) return { kind: "too-long" };
     try {
-      return { kind: "line", text: this.#decoder.decode(bytes.subarray(0, length)) };
+      return { kind: "line", text: utf8.decode(bytes.subarray(0, length)) };
     } catch {
       return { kind: "bad-encoding" };
     }

@@ -20,7 +20,6 @@ import { loadRuntime } from "./runtime/load.ts";
 import { encodeReply, Reply } from "./reply.ts";
 import { Security, type SecurityOptions } from "./security.ts";
 import { Session, type SessionContext } from "./session.ts";
-import { expel } from "./session_guard.ts";
 import { closeIfSlow } from "./timeouts.ts";
 import { tlsCommands } from "./commands/tls.ts";
 import { createTlsContextFrom, type FtpsOptions, type SessionTls, type TlsCertificate, type TlsSettings } from "./tls.ts";
@@ -125,6 +124,14 @@ function sleep(ms: number): { readonly done: Promise<void>; cancel(): void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   return { done, cancel: () => clearTimeout(timer) };
+}
+
+/** Frees the client's connection slot once its socket has closed. A
+ * function of its own, so that a running session's frame holds no closure
+ * for it. */
+function releaseWhenClosed(security: Security, conn: Connection): void {
+  const address = conn.remoteAddress.address;
+  conn.closed.then(() => security.release(address));
 }
 
 /** Default control port: a high port, usable without privileges.
@@ -381,6 +388,7 @@ export class FtpServer {
       permitPrivilegedPorts: options.permitPrivilegedPorts ?? false,
       security: new Security(options),
       tls: this.#tls,
+      sessionEnded: (session) => this.#sessionEnded(session),
     };
   }
 
@@ -404,23 +412,14 @@ export class FtpServer {
     }
     const session = new Session(context, conn);
     if (tls) session.tls = tls;
-    const serve = async () => {
-      if (await security.bans?.isAddressBanned(address)) {
-        return await expel(session, "Too many failed logins from your address; try again later.");
-      }
-      await session.run();
-    };
-    this.#sessions.set(
-      session,
-      serve().catch((error) => {
-        session.log("error", `session failed: ${(error as Error)?.stack ?? error}`);
-        session.close();
-      }).finally(() => {
-        this.#sessions.delete(session);
-        security.releaseUser(session);
-        conn.closed.then(() => security.release(address));
-      }),
-    );
+    this.#sessions.set(session, session.run());
+  }
+
+  #sessionEnded(session: Session): void {
+    this.#sessions.delete(session);
+    const { security } = session.context;
+    security.releaseUser(session);
+    releaseWhenClosed(security, session.connection);
   }
 
   /** Implicit FTPS: TLS from the first byte, data protected by default. */

@@ -21,7 +21,7 @@ import { permissionsAt } from "./permissions.ts";
 import type { Connection, Runtime, SocketAddress } from "./port.ts";
 import { encodeReply, Reply } from "./reply.ts";
 import type { Security } from "./security.ts";
-import { guardSession, watchStall } from "./session_guard.ts";
+import { expel, guardSession, watchStall } from "./session_guard.ts";
 import { enforceTlsPolicy, protectDataConnection, type SessionTls, type TlsSettings } from "./tls.ts";
 import type { VirtualHost } from "./virtual_host.ts";
 
@@ -64,6 +64,8 @@ export interface SessionContext {
   readonly security: Security;
   /** FTPS, when configured. */
   readonly tls?: TlsSettings;
+  /** Told once, when a session has ended, its hooks settled. */
+  readonly sessionEnded: (session: Session) => void;
 }
 
 /** A logged-in user as the session holds them.
@@ -144,6 +146,10 @@ let lastSessionId = 0;
  * `log_cmds_list`: those that change the tree or the working folder. */
 const LOGGED_VERBS = new Set(["CWD", "DELE", "MFMT", "MKD", "RMD", "RNFR", "RNTO", "SITE"]);
 
+/** Every plain session's TLS state, shared: PBSZ and PROT change it only
+ * after AUTH TLS has replaced it, and frozen, that is enforced. */
+const PLAIN_CONTROL: SessionTls = Object.freeze({ control: null, pbsz: false, protectData: false });
+
 interface RunningTransfer {
   readonly progress: TransferProgress;
   readonly channel: DataChannel;
@@ -187,7 +193,7 @@ export class Session {
    * scale), for the idle timeout. */
   lastActivityAt: number = Date.now();
   /** AUTH TLS, PBSZ and PROT state. */
-  tls: SessionTls = { control: null, pbsz: false, protectData: false };
+  tls: SessionTls = PLAIN_CONTROL;
   #connection: Connection;
   /** Algorithm of HASH, chosen with OPTS HASH. */
   hashAlgorithm: HashAlgorithm = "SHA-256";
@@ -199,7 +205,9 @@ export class Session {
   #transfer: RunningTransfer | null = null;
   #closed = false;
   #quitting = false;
-  readonly #pendingHooks = new Set<Promise<void>>();
+  #lines = new LineReader();
+  /** Made by the first async hook: most sessions never have one. */
+  #pendingHooks: Set<Promise<void>> | undefined;
   // Kept as two fields, the text unjoined: a reply must not allocate for
   // the one log line a few verbs write.
   #lastReplyCode = 0;
@@ -224,49 +232,75 @@ export class Session {
     if (this.#closed) connection.close();
   }
 
-  /** Serves the connection until the client quits or disconnects. */
+  /** Serves the connection until the client quits or disconnects, then
+   * tells `context.sessionEnded`. One async frame for the whole session:
+   * an idle server's memory is mostly its sessions'. */
   async run(): Promise<void> {
-    this.log("info", "FTP session opened (connect).");
-    this.emit("onConnect", {});
-    const guard = guardSession(this);
     try {
-      this.connection.setNoDelay(true);
-      await this.reply(Reply.ServiceReady, this.context.banner);
-      let lines = new LineReader();
-      while (!this.#quitting) {
-        const chunk = await this.connection.read();
-        if (!chunk) break;
-        for (const event of lines.push(chunk)) {
-          if (this.#quitting) break;
-          this.lastActivityAt = Date.now();
-          if (event.kind === "line") {
-            const control = this.#connection;
-            await this.#execute(event.text);
-            // Plain bytes that came after AUTH TLS may have been injected by
-            // a third party (CVE-2011-0411): they are dropped, not run.
-            if (this.#connection !== control) {
-              lines = new LineReader();
-              break;
-            }
-          } else if (event.kind === "too-long") {
-            this.log("warn", "Refused a command line longer than 2 KiB.");
-            await this.reply(Reply.SyntaxError, "Command line too long.");
-          } else {
-            this.log("warn", "Refused a command line that is not valid UTF-8.");
-            await this.reply(Reply.SyntaxError, "Command line is not valid UTF-8.");
-          }
+      if (await this.#addressBanned()) {
+        await expel(this, "Too many failed logins from your address; try again later.");
+        return;
+      }
+      this.log("info", "FTP session opened (connect).");
+      this.emit("onConnect", {});
+      const guard = guardSession(this);
+      try {
+        this.connection.setNoDelay(true);
+        await this.reply(Reply.ServiceReady, this.context.banner);
+        while (!this.#quitting) {
+          const chunk = await this.connection.read();
+          if (!chunk) break;
+          await this.#handle(chunk);
         }
+      } catch (error) {
+        this.log("debug", `control connection failed: ${(error as Error).message}`);
+      } finally {
+        guard.stop();
+        this.close();
+        await this.#transfer?.done;
+        await this.#hooksSettled();
+        this.log("info", "FTP session closed (disconnect).");
+        this.emit("onDisconnect", {});
+        await this.#hooksSettled();
       }
     } catch (error) {
-      this.log("debug", `control connection failed: ${(error as Error).message}`);
-    } finally {
-      guard.stop();
+      this.log("error", `session failed: ${(error as Error)?.stack ?? error}`);
       this.close();
-      await this.#transfer?.done;
-      await this.#hooksSettled();
-      this.log("info", "FTP session closed (disconnect).");
-      this.emit("onDisconnect", {});
-      await this.#hooksSettled();
+    } finally {
+      this.context.sessionEnded(this);
+    }
+  }
+
+  /** Whether a ban keeps this client's address out. Async even when no
+   * bans are set, so that `run` never ends before its caller has it. */
+  async #addressBanned(): Promise<boolean> {
+    const { bans } = this.context.security;
+    return !!bans && await bans.isAddressBanned(this.remoteAddress.address);
+  }
+
+  /** Runs the commands that `chunk` completes. A method of its own, so that
+   * nothing of it stays referenced while the session waits for the next
+   * chunk. */
+  async #handle(chunk: Uint8Array): Promise<void> {
+    for (const event of this.#lines.push(chunk)) {
+      if (this.#quitting) return;
+      this.lastActivityAt = Date.now();
+      if (event.kind === "line") {
+        const control = this.#connection;
+        await this.#execute(event.text);
+        // Plain bytes that came after AUTH TLS may have been injected by a
+        // third party (CVE-2011-0411): they are dropped, not run.
+        if (this.#connection !== control) {
+          this.#lines = new LineReader();
+          return;
+        }
+      } else if (event.kind === "too-long") {
+        this.log("warn", "Refused a command line longer than 2 KiB.");
+        await this.reply(Reply.SyntaxError, "Command line too long.");
+      } else {
+        this.log("warn", "Refused a command line that is not valid UTF-8.");
+        await this.reply(Reply.SyntaxError, "Command line is not valid UTF-8.");
+      }
     }
   }
 
@@ -307,12 +341,13 @@ export class Session {
       this.log("error", `${name} hook failed: ${(error as Error)?.stack ?? error}`);
     });
     if (!pending) return;
-    this.#pendingHooks.add(pending);
-    pending.then(() => this.#pendingHooks.delete(pending));
+    const pendingHooks = this.#pendingHooks ??= new Set();
+    pendingHooks.add(pending);
+    pending.then(() => pendingHooks.delete(pending));
   }
 
   async #hooksSettled(): Promise<void> {
-    while (this.#pendingHooks.size > 0) await Promise.all(this.#pendingHooks);
+    while (this.#pendingHooks?.size) await Promise.all(this.#pendingHooks);
   }
 
   /** Whether records at `level` are written: per-line messages are not even

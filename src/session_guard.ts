@@ -8,7 +8,7 @@
 import { endLoginDeadline, startLoginDeadline } from "./login_policy.ts";
 import { Reply } from "./reply.ts";
 import type { Session, TransferProgress } from "./session.ts";
-import { startWatchdog, type Watchdog, type WatchdogOptions, withDeadline } from "./timeouts.ts";
+import { IdleWatch, startWatchdog, type Watchdog, withDeadline } from "./timeouts.ts";
 
 /** How long a goodbye reply may take before the connection is closed
  * anyway (a client that reads nothing must not keep it open). */
@@ -52,18 +52,14 @@ export function guardSession(session: Session): Watchdog {
   return new SessionGuard(session);
 }
 
-/** A class rather than closures: every session has one, and an idle
- * server's memory is mostly its sessions'. It is its own idle watchdog's
- * options. */
-class SessionGuard implements Watchdog, WatchdogOptions {
-  readonly timeoutMs: number;
+/** A class, and its own idle watch: every session has one, and an idle
+ * server's memory is mostly its sessions'. */
+class SessionGuard extends IdleWatch {
   readonly #session: Session;
-  readonly #idle: Watchdog;
 
   constructor(session: Session) {
+    super(session.context.security.idleTimeoutMs);
     this.#session = session;
-    this.timeoutMs = session.context.security.idleTimeoutMs;
-    this.#idle = startWatchdog(this);
     startLoginDeadline(session, () => void expel(session, "Login timed out."));
   }
 
@@ -75,8 +71,8 @@ class SessionGuard implements Watchdog, WatchdogOptions {
     void expel(this.#session, "Control connection timed out.");
   }
 
-  stop(): void {
-    this.#idle.stop();
+  override stop(): void {
+    super.stop();
     endLoginDeadline(this.#session);
   }
 }

@@ -43,8 +43,7 @@ export interface WatchdogOptions {
 }
 
 /**
- * Starts a watchdog: one timer, re-armed for the time that remains, so a busy
- * connection never pays for clearing and setting a timer per command.
+ * Starts a watchdog (see {@link IdleWatch}).
  *
  * @example
  * ```ts
@@ -60,41 +59,167 @@ export interface WatchdogOptions {
  * ```
  */
 export function startWatchdog(options: WatchdogOptions): Watchdog {
-  if (!(options.timeoutMs > 0)) return { stop() {} };
-  return new InactivityWatch(options);
+  return new OptionsWatch(options);
 }
 
-/** A class rather than closures: every session has one, and an idle
- * server's memory is mostly its sessions'. */
-class InactivityWatch implements Watchdog {
-  readonly #options: WatchdogOptions;
-  readonly #checkEvery: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+/**
+ * A watchdog to extend, for what every session has: one object rather than
+ * a watchdog and its options. It runs from construction until `stop()`.
+ *
+ * Watchdogs share one timer, armed for the earliest time one of them must
+ * look at its `lastActivity()` again: a runtime timer per idle session
+ * costs up to 0.5 KiB of memory, and a busy connection never pays for
+ * re-arming a timer per command.
+ *
+ * @example
+ * ```ts
+ * import { IdleWatch } from "./timeouts.ts";
+ * class Quiet extends IdleWatch {
+ *   last = Date.now();
+ *   lastActivity(): number {
+ *     return this.last;
+ *   }
+ *   onExpire(): void {
+ *     console.log("idle too long");
+ *   }
+ * }
+ * new Quiet(60_000).stop();
+ * ```
+ */
+export abstract class IdleWatch implements Watchdog {
+  /** Every running watch, as a binary min-heap on its due time. */
+  static readonly #due: IdleWatch[] = [];
+  static #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the shared timer fires; `Infinity` when it is not set. */
+  static #timerDueAt = Infinity;
+  /** Set while due watches are checked: the timer is armed once, after. */
+  static #checking = false;
 
-  constructor(options: WatchdogOptions) {
-    this.#options = options;
-    this.#checkEvery = Math.min(options.checkEveryMs ?? options.timeoutMs, options.timeoutMs);
-    this.#arm(options.timeoutMs);
+  /** Inactivity that makes it expire; 0 or less disables it. */
+  readonly timeoutMs: number;
+  readonly #checkEveryMs: number;
+  /** When it looks at `lastActivity()` next (`Date.now()` scale). */
+  #dueAt = 0;
+  /** Its index in the heap; -1 while not in it. */
+  #position = -1;
+
+  /** `checkEveryMs` bounds the time between two looks at `lastActivity()`,
+   * for activity that can only be sampled (a byte counter). */
+  constructor(timeoutMs: number, checkEveryMs: number = timeoutMs) {
+    this.timeoutMs = timeoutMs;
+    this.#checkEveryMs = Math.min(checkEveryMs, timeoutMs);
+    if (timeoutMs > 0) IdleWatch.#enqueue(this, Date.now() + Math.max(1, this.#checkEveryMs));
   }
+
+  /** When the watched thing last showed activity (`Date.now()` scale). It
+   * is asked only when a look is due, so activity itself costs nothing. */
+  abstract lastActivity(): number;
+
+  /** Called once, when `timeoutMs` passed without activity. */
+  abstract onExpire(): void;
 
   stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    IdleWatch.#dequeue(this);
   }
 
-  #arm(ms: number): void {
-    this.#timer = setTimeout(() => this.#check(), Math.max(1, Math.min(ms, this.#checkEvery)));
+  #check(now: number): void {
+    const idle = now - this.lastActivity();
+    if (idle >= this.timeoutMs) this.onExpire();
+    else IdleWatch.#enqueue(this, now + Math.max(1, Math.min(this.timeoutMs - idle, this.#checkEveryMs)));
   }
 
-  #check(): void {
-    const { timeoutMs } = this.#options;
-    const idle = Date.now() - this.#options.lastActivity();
-    if (idle >= timeoutMs) {
-      this.#timer = undefined;
-      this.#options.onExpire();
-    } else {
-      this.#arm(timeoutMs - idle);
+  static #enqueue(watch: IdleWatch, dueAt: number): void {
+    watch.#dueAt = dueAt;
+    IdleWatch.#due.push(watch);
+    IdleWatch.#siftUp(watch, IdleWatch.#due.length - 1);
+    IdleWatch.#arm();
+  }
+
+  static #dequeue(watch: IdleWatch): void {
+    const position = watch.#position;
+    if (position < 0) return;
+    watch.#position = -1;
+    const last = IdleWatch.#due.pop() as IdleWatch;
+    if (last !== watch) {
+      IdleWatch.#siftDown(last, position);
+      IdleWatch.#siftUp(last, last.#position);
     }
+    IdleWatch.#arm();
+  }
+
+  static #place(watch: IdleWatch, position: number): void {
+    IdleWatch.#due[position] = watch;
+    watch.#position = position;
+  }
+
+  static #siftUp(watch: IdleWatch, position: number): void {
+    const due = IdleWatch.#due;
+    while (position > 0) {
+      const parent = (position - 1) >> 1;
+      if (due[parent].#dueAt <= watch.#dueAt) break;
+      IdleWatch.#place(due[parent], position);
+      position = parent;
+    }
+    IdleWatch.#place(watch, position);
+  }
+
+  static #siftDown(watch: IdleWatch, position: number): void {
+    const due = IdleWatch.#due;
+    for (;;) {
+      let child = 2 * position + 1;
+      if (child >= due.length) break;
+      if (child + 1 < due.length && due[child + 1].#dueAt < due[child].#dueAt) child++;
+      if (due[child].#dueAt >= watch.#dueAt) break;
+      IdleWatch.#place(due[child], position);
+      position = child;
+    }
+    IdleWatch.#place(watch, position);
+  }
+
+  static #arm(): void {
+    if (IdleWatch.#checking) return;
+    const first = IdleWatch.#due[0];
+    const next = first ? first.#dueAt : Infinity;
+    if (next === IdleWatch.#timerDueAt) return;
+    clearTimeout(IdleWatch.#timer);
+    IdleWatch.#timer = undefined;
+    IdleWatch.#timerDueAt = next;
+    if (next !== Infinity) IdleWatch.#timer = setTimeout(IdleWatch.#checkDue, Math.max(1, next - Date.now()));
+  }
+
+  static #checkDue(): void {
+    IdleWatch.#timer = undefined;
+    IdleWatch.#timerDueAt = Infinity;
+    IdleWatch.#checking = true;
+    try {
+      const due = IdleWatch.#due;
+      const now = Date.now();
+      while (due.length > 0 && due[0].#dueAt <= now) {
+        const watch = due[0];
+        IdleWatch.#dequeue(watch);
+        watch.#check(now);
+      }
+    } finally {
+      IdleWatch.#checking = false;
+      IdleWatch.#arm();
+    }
+  }
+}
+
+class OptionsWatch extends IdleWatch {
+  readonly #options: WatchdogOptions;
+
+  constructor(options: WatchdogOptions) {
+    super(options.timeoutMs, options.checkEveryMs);
+    this.#options = options;
+  }
+
+  lastActivity(): number {
+    return this.#options.lastActivity();
+  }
+
+  onExpire(): void {
+    this.#options.onExpire();
   }
 }
 

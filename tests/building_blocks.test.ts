@@ -7,6 +7,7 @@ import { createHasher, HASH_ALGORITHMS, toHex } from "../src/hash/mod.ts";
 import { inNetwork, parseIp, parseNetwork, sameIp } from "../src/ip.ts";
 import { masqueradeLookup } from "../src/masquerade.ts";
 import { parseTimeVal } from "../src/commands/mfmt.ts";
+import { startWatchdog } from "../src/timeouts.ts";
 
 const NODE_NAMES = { "SHA-1": "sha1", "SHA-256": "sha256", "SHA-512": "sha512", MD5: "md5" } as const;
 
@@ -109,4 +110,43 @@ test("LineReader: ABOR/STAT/QUIT ended by a CR at a chunk end are lines (their L
   assert.deepEqual(reader.push(encode("\n")), [{ kind: "line", text: "RETR a" }]);
   assert.deepEqual(reader.push(encode("NOOP\r")), []);
   assert.deepEqual(reader.push(encode("\n")), [{ kind: "line", text: "NOOP" }]);
+});
+
+test("watchdogs: expire in deadline order, never after stop(), and activity postpones them", async () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const started = Date.now();
+  const fired: { timeoutMs: number; at: number }[] = [];
+  const stopped = new Set<number>();
+  // Distinct timeouts in a scrambled order, so the shared queue must sort.
+  const timeoutOf = (i: number) => 20 + ((i * 17) % 40) * 5;
+  const watches = Array.from({ length: 40 }, (_, i) => {
+    const timeoutMs = timeoutOf(i);
+    return startWatchdog({
+      timeoutMs,
+      lastActivity: () => started,
+      onExpire: () => fired.push({ timeoutMs, at: Date.now() }),
+    });
+  });
+  watches.forEach((watch, i) => {
+    if (i % 3 === 0) {
+      watch.stop();
+      stopped.add(timeoutOf(i));
+    }
+  });
+  let active = Date.now();
+  let busyExpiredAt = 0;
+  const busy = startWatchdog({ timeoutMs: 50, lastActivity: () => active, onExpire: () => (busyExpiredAt = Date.now()) });
+  for (let i = 0; i < 10; i++) {
+    await sleep(15);
+    active = Date.now();
+  }
+  await sleep(300);
+  busy.stop();
+  assert.equal(fired.length, 40 - stopped.size);
+  assert.deepEqual(fired.map((entry) => entry.timeoutMs), [...fired.map((entry) => entry.timeoutMs)].sort((a, b) => a - b));
+  for (const { timeoutMs, at } of fired) {
+    assert.ok(!stopped.has(timeoutMs), `a stopped watch (${timeoutMs} ms) expired`);
+    assert.ok(at - started >= timeoutMs, `${timeoutMs} ms watch expired after ${at - started} ms`);
+  }
+  assert.ok(busyExpiredAt - active >= 50, `expired ${busyExpiredAt - active} ms after the last activity`);
 });

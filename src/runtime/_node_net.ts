@@ -77,52 +77,74 @@ export function wrapSocket(socket: net.Socket, options: WrapOptions = {}): Conne
 /** The queue's source when the socket must never be paused. */
 const NEVER_PAUSED: PullQueueOptions = { pause() {}, resume() {} };
 
+/** Where a socket's listeners, shared by every socket, find its
+ * connection. */
+const OWNER = Symbol("tsftpd connection");
+
+type OwnedSocket = net.Socket & { [OWNER]: NetConnection };
+
 /**
- * A class rather than closures: an idle server's memory is mostly its
- * connections', and a dozen closures with their scope cost about 1 KiB per
- * connection. Only the four socket listeners are functions of their own.
+ * A class, without a closure or a promise it could do without: an idle
+ * server's memory is mostly its connections'. So the socket listeners are
+ * shared, finding the connection on the socket, and `closed` is made only
+ * when asked for.
  */
 class NetConnection implements Connection {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
-  readonly closed: Promise<void>;
   readonly #socket: net.Socket;
   readonly #queue: PullQueue;
   readonly #endedByReset: (() => boolean) | undefined;
-  readonly #resolveClosed: () => void;
   #isClosed = false;
+  /** Set at the socket's 'close', when `closed` resolves. */
+  #socketClosed = false;
+  #closed: PromiseWithResolvers<void> | undefined;
   #detached = false;
   #writeClosed: Promise<void> | undefined;
   #drained: Promise<void> | undefined;
   #handedTo: (() => void) | undefined;
 
-  readonly #onData = (chunk: Uint8Array) => this.#queue.push(chunk);
-  readonly #onEnd = () => {
+  static #onData(this: OwnedSocket, chunk: Uint8Array): void {
+    this[OWNER].#queue.push(chunk);
+  }
+
+  static #onEnd(this: OwnedSocket): void {
+    const connection = this[OWNER];
     // A cut upload must fail, not end: its receiver would report it complete.
-    if (this.#endedByReset?.()) this.#queue.fail(codedError("ECONNRESET", "connection reset by peer"));
-    else this.#queue.end();
-  };
-  readonly #onError = (error: Error) => this.#queue.fail(error);
-  readonly #onClose = () => {
-    this.#isClosed = true;
-    this.#queue.end();
-    this.#resolveClosed();
-  };
+    if (connection.#endedByReset?.()) connection.#queue.fail(codedError("ECONNRESET", "connection reset by peer"));
+    else connection.#queue.end();
+  }
+
+  static #onError(this: OwnedSocket, error: Error): void {
+    this[OWNER].#queue.fail(error);
+  }
+
+  static #onClose(this: OwnedSocket): void {
+    const connection = this[OWNER];
+    connection.#isClosed = true;
+    connection.#socketClosed = true;
+    connection.#queue.end();
+    connection.#closed?.resolve();
+  }
 
   constructor(socket: net.Socket, options: WrapOptions) {
     this.#socket = socket;
     this.#endedByReset = options.endedByReset;
     // The socket itself has the pause() and resume() the queue wants.
     this.#queue = createPullQueue(options.pausable === false ? NEVER_PAUSED : socket);
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.closed = promise;
-    this.#resolveClosed = resolve;
     this.localAddress = toSocketAddress(socket.localAddress ?? "", socket.localPort ?? 0);
     this.remoteAddress = toSocketAddress(socket.remoteAddress ?? "", socket.remotePort ?? 0);
-    socket.on("data", this.#onData);
-    socket.on("end", this.#onEnd);
-    socket.on("error", this.#onError);
-    socket.on("close", this.#onClose);
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on("data", NetConnection.#onData);
+    socket.on("end", NetConnection.#onEnd);
+    socket.on("error", NetConnection.#onError);
+    socket.on("close", NetConnection.#onClose);
+  }
+
+  get closed(): Promise<void> {
+    if (this.#socketClosed) return this.#closed?.promise ?? Promise.resolve();
+    this.#closed ??= Promise.withResolvers();
+    return this.#closed.promise;
   }
 
   read(): Promise<Uint8Array | null> {
@@ -179,9 +201,9 @@ class NetConnection implements Connection {
     this.#detached = true;
     this.#handedTo = closeWith;
     this.#socket.pause();
-    this.#socket.off("data", this.#onData);
-    this.#socket.off("end", this.#onEnd);
-    this.#socket.off("error", this.#onError);
+    this.#socket.off("data", NetConnection.#onData);
+    this.#socket.off("end", NetConnection.#onEnd);
+    this.#socket.off("error", NetConnection.#onError);
     // 'close' stays: `closed` still tells when the socket is gone.
     return { socket: this.#socket, queued: this.#queue.takeQueued() };
   }

@@ -24,33 +24,34 @@ import { nodeFiles } from "./_node_files.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
 import { nodeHost } from "./_node_process.ts";
 import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
-import { createWriteChain, type WriteChain } from "./_write_chain.ts";
 
-/** The part of a write the kernel has not taken yet, waiting for `drain`. */
+/** A write the kernel has not wholly taken yet, waiting for `drain`; later
+ * writes queue behind it. */
 interface PendingWrite {
   readonly data: Uint8Array;
   offset: number;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
+  readonly written: PromiseWithResolvers<void>;
+  next: PendingWrite | undefined;
 }
 
 type BunSocket = Bun.Socket<BunConnection>;
 
 /**
- * One Bun socket as the port's {@link Connection}. A class rather than
- * closures: an idle server's memory is mostly its connections', and a dozen
- * closures with their scope cost about 1 KiB per connection.
+ * One Bun socket as the port's {@link Connection}. A class, without a
+ * closure or a promise it could do without: an idle server's memory is
+ * mostly its connections'. So `closed` is made only when asked for, and
+ * writes queue here rather than in a promise chain.
  */
 class BunConnection implements Connection {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
-  readonly closed: Promise<void>;
   readonly #socket: BunSocket;
   readonly #queue: PullQueue;
-  readonly #writes: WriteChain;
-  readonly #resolveClosed: () => void;
   #isClosed = false;
-  #pending: PendingWrite | undefined;
+  #closed: PromiseWithResolvers<void> | undefined;
+  /** Oldest and newest unfinished writes. */
+  #head: PendingWrite | undefined;
+  #tail: PendingWrite | undefined;
   #writeClosed: Promise<void> | undefined;
 
   constructor(socket: BunSocket) {
@@ -59,24 +60,37 @@ class BunConnection implements Connection {
     this.remoteAddress = toSocketAddress(socket.remoteAddress, socket.remotePort);
     // The socket itself has the pause() and resume() the queue wants.
     this.#queue = createPullQueue(socket);
-    // Bun's write is unbuffered: it returns how much the kernel accepted, and
-    // the rest is ours to retry on 'drain'.
-    this.#writes = createWriteChain((data) => this.#writeAll(data));
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.closed = promise;
-    this.#resolveClosed = resolve;
+  }
+
+  get closed(): Promise<void> {
+    if (this.#isClosed) return this.#closed?.promise ?? Promise.resolve();
+    this.#closed ??= Promise.withResolvers();
+    return this.#closed.promise;
   }
 
   read(): Promise<Uint8Array | null> {
     return this.#queue.read();
   }
 
+  // Bun's write is unbuffered: it returns how much the kernel accepted, and
+  // the rest is ours to retry on 'drain', before any later write.
   write(data: Uint8Array): Promise<void> {
-    return this.#writes.write(data);
+    if (this.#isClosed) return Promise.reject(connectionClosedError());
+    let offset = 0;
+    if (!this.#head) {
+      offset = this.#socket.write(data);
+      if (offset < 0) return Promise.reject(connectionClosedError());
+      if (offset === data.length) return Promise.resolve();
+    }
+    const pending: PendingWrite = { data, offset, written: Promise.withResolvers(), next: undefined };
+    if (this.#tail) this.#tail.next = pending;
+    else this.#head = pending;
+    this.#tail = pending;
+    return pending.written.promise;
   }
 
   closeWrite(): Promise<void> {
-    this.#writeClosed ??= this.#writes.idle().then(() => {
+    this.#writeClosed ??= (this.#tail?.written.promise.catch(() => {}) ?? Promise.resolve()).then(() => {
       if (!this.#isClosed) this.#socket.shutdown();
     });
     return this.#writeClosed;
@@ -101,7 +115,16 @@ class BunConnection implements Connection {
   }
 
   drained(): void {
-    if (this.#pending && this.#flush(this.#pending)) this.#pending = undefined;
+    while (this.#head) {
+      const pending = this.#head;
+      const written = this.#socket.write(pending.data.subarray(pending.offset));
+      if (written < 0) return this.#failWrites(connectionClosedError());
+      pending.offset += written;
+      if (pending.offset < pending.data.length) return;
+      this.#head = pending.next;
+      if (!this.#head) this.#tail = undefined;
+      pending.written.resolve();
+    }
   }
 
   ended(): void {
@@ -113,30 +136,13 @@ class BunConnection implements Connection {
     this.#isClosed = true;
     if (error) this.#queue.fail(error);
     else this.#queue.end();
-    this.#pending?.reject(error ?? connectionClosedError());
-    this.#pending = undefined;
-    this.#resolveClosed();
+    this.#failWrites(error ?? connectionClosedError());
+    this.#closed?.resolve();
   }
 
-  #writeAll(data: Uint8Array): Promise<void> {
-    if (this.#isClosed) return Promise.reject(connectionClosedError());
-    return new Promise<void>((resolve, reject) => {
-      const write = { data, offset: 0, resolve, reject };
-      if (!this.#flush(write)) this.#pending = write;
-    });
-  }
-
-  /** Writes what the kernel takes now; true once `write` is complete. */
-  #flush(write: PendingWrite): boolean {
-    const written = this.#socket.write(write.data.subarray(write.offset));
-    if (written < 0) {
-      write.reject(connectionClosedError());
-      return true;
-    }
-    write.offset += written;
-    if (write.offset < write.data.length) return false;
-    write.resolve();
-    return true;
+  #failWrites(error: Error): void {
+    for (let pending = this.#head; pending; pending = pending.next) pending.written.reject(error);
+    this.#head = this.#tail = undefined;
   }
 }
 
