@@ -44,6 +44,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { makeCertificate } from "./_certificate.ts";
 import { FtpControl, type FtpControlOptions, openSocket } from "./_ftp_control.ts";
@@ -75,6 +76,7 @@ const { values: flags } = parseArgs({
     files: { type: "string" },
     json: { type: "boolean", default: false },
     ceiling: { type: "boolean", default: false },
+    canned: { type: "boolean", default: false },
   },
 });
 
@@ -102,8 +104,8 @@ const SMALL_FILE = "bench-small.bin";
 const FOLDER = "bench-files";
 
 /** A logged-in control connection (binary type, in `--dir`). */
-async function login(options?: FtpControlOptions): Promise<FtpControl> {
-  const control = await FtpControl.open(flags.host, serverPort, options);
+async function login(options?: FtpControlOptions, port = serverPort): Promise<FtpControl> {
+  const control = await FtpControl.open(flags.host, port, options);
   try {
     await control.login(flags.user, flags.password, flags.dir);
   } catch (error) {
@@ -191,12 +193,12 @@ async function storBig(control: FtpControl): Promise<number> {
   return result;
 }
 
-async function loginRate(): Promise<number> {
+async function loginRate(port = serverPort): Promise<number> {
   const started = performance.now();
   await Promise.all(
     Array.from({ length: LOGIN_CLIENTS }, async () => {
       for (let i = 0; i < LOGINS_PER_CLIENT; i++) {
-        const control = await login();
+        const control = await login(undefined, port);
         await control.send("QUIT", /^221/);
         control.destroy();
       }
@@ -338,13 +340,16 @@ async function ftpsStor(): Promise<number | string> {
 }
 
 /** The client's own ceiling: one TCP stream to and from a Python peer that
- * only sends or only discards, so no FTP server is involved. */
-async function ceiling(): Promise<{ receive: number; send: number }> {
+ * only sends or only discards, so no FTP server is involved; and scenario 3
+ * against a canned responder, which answers every command at once. */
+async function ceiling(): Promise<{ receive: number; send: number; logins: number }> {
   const peer = spawn("python3", ["-c", RAW_PEER], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise<number>((resolve) =>
-    peer.stdout.once("data", (text: Uint8Array) => resolve(Number(new TextDecoder().decode(text).trim())))
-  );
+  const runtimeArgs = RUNTIME === "deno" ? ["run", "-A"] : [];
+  const canned = spawn(process.execPath, [...runtimeArgs, new URL(import.meta.url).pathname, "--canned"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   try {
+    const [port, cannedPort] = await Promise.all([peer, canned].map((child) => firstLineNumber(child.stdout)));
     const size = config.bigBytes;
     const source = await openSocket("127.0.0.1", port);
     let bytes = 0;
@@ -363,10 +368,78 @@ async function ceiling(): Promise<{ receive: number; send: number }> {
     }
     sink.end();
     await acknowledged;
-    return { receive, send: rate(size, started) };
+    return { receive, send: rate(size, started), logins: await loginRate(cannedPort) };
   } finally {
     peer.kill();
+    canned.kill();
   }
+}
+
+function firstLineNumber(stream: Readable): Promise<number> {
+  return new Promise((resolve) =>
+    stream.once("data", (text: Uint8Array) => resolve(Number(new TextDecoder().decode(text).trim())))
+  );
+}
+
+/** Replies of the canned responder, by verb. */
+const CANNED_REPLIES: Readonly<Record<string, string>> = {
+  USER: "331 ok\r\n",
+  PASS: "230 ok\r\n",
+  CWD: "250 ok\r\n",
+  QUIT: "221 bye\r\n",
+};
+
+/** The canned responder's answers to one chunk of command lines; `quit`
+ * once QUIT was among them. */
+function cannedAnswers(state: { pending: string }, chunk: Uint8Array): { replies: string; quit: boolean } {
+  state.pending += new TextDecoder().decode(chunk);
+  let replies = "";
+  let quit = false;
+  for (let end = state.pending.indexOf("\n"); end !== -1; end = state.pending.indexOf("\n")) {
+    const verb = state.pending.slice(0, end).trim().split(" ")[0].toUpperCase();
+    state.pending = state.pending.slice(end + 1);
+    replies += CANNED_REPLIES[verb] ?? "200 ok\r\n";
+    quit ||= verb === "QUIT";
+  }
+  return { replies, quit };
+}
+
+/** `--canned`: an FTP responder without any server logic (every command
+ * gets a fixed reply), on the fastest socket API of this runtime (Bun's own
+ * on Bun, `node:net` elsewhere); prints its port. */
+async function cannedResponder(): Promise<void> {
+  if ("Bun" in globalThis) {
+    const listener = Bun.listen<{ pending: string }>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open(socket) {
+          socket.data = { pending: "" };
+          socket.write("220 ready\r\n");
+        },
+        data(socket, chunk) {
+          const { replies, quit } = cannedAnswers(socket.data, chunk);
+          socket.write(replies);
+          if (quit) socket.end();
+        },
+      },
+    });
+    console.log(listener.port);
+    return;
+  }
+  const net = await import("node:net");
+  const server = net.createServer((socket) => {
+    const state = { pending: "" };
+    socket.write("220 ready\r\n");
+    socket.on("data", (chunk: Uint8Array) => {
+      const { replies, quit } = cannedAnswers(state, chunk);
+      socket.write(replies);
+      if (quit) socket.end();
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  console.log((server.address() as { port: number }).port);
 }
 
 /** A raw TCP peer: "R<n>\n" gets n bytes, "S\n" has everything discarded and
@@ -483,6 +556,11 @@ const SCENARIOS: readonly Scenario[] = [
   { id: "10b", name: `STOR ${config.bigBytes / MiB} MiB over FTPS (new file), MiB/s`, run: ftpsStor },
 ];
 
+if (flags.canned) {
+  await cannedResponder();
+  // Serves until the client's ceiling run kills it.
+  await new Promise(() => {});
+}
 const chosen = flags.only ? SCENARIOS.filter((s) => flags.only!.split(",").includes(s.id)) : SCENARIOS;
 let root: string | undefined;
 let server: { port: number; pid: number; stop(): void } | undefined;
@@ -507,6 +585,10 @@ try {
     for (let round = 0; round < config.rounds; round++) values.push(await ceiling());
     results.set("c1", { name: "client ceiling: receive from raw TCP, MiB/s", values: values.map((v) => v.receive) });
     results.set("c2", { name: "client ceiling: send to raw TCP, MiB/s", values: values.map((v) => v.send) });
+    results.set("c3", {
+      name: `client ceiling: logins/s, ${LOGIN_CLIENTS} clients × ${LOGINS_PER_CLIENT}, canned responder`,
+      values: values.map((v) => v.logins),
+    });
   }
   if (chosen.some((scenario) => scenario.reads)) await setUp();
   for (const scenario of chosen) results.set(scenario.id, { name: scenario.name, values: [] });

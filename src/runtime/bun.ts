@@ -53,10 +53,17 @@ class BunConnection implements Connection {
   #head: PendingWrite | undefined;
   #tail: PendingWrite | undefined;
   #writeClosed: Promise<void> | undefined;
+  /** Whether Nagle's algorithm is off, when known: Bun turns it off on
+   * every socket it accepts, so a session's setNoDelay(true) can skip the
+   * system call. */
+  #noDelay: boolean | undefined;
 
-  constructor(socket: BunSocket) {
+  /** `listenerPort` is the local port of an accepted socket, known without
+   * the system call that `socket.localPort` makes. */
+  constructor(socket: BunSocket, listenerPort?: number) {
     this.#socket = socket;
-    this.localAddress = toSocketAddress(socket.localAddress, socket.localPort);
+    this.#noDelay = listenerPort === undefined ? undefined : true;
+    this.localAddress = toSocketAddress(socket.localAddress, listenerPort ?? socket.localPort);
     this.remoteAddress = toSocketAddress(socket.remoteAddress, socket.remotePort);
     // The socket itself has the pause() and resume() the queue wants.
     this.#queue = createPullQueue(socket);
@@ -106,6 +113,8 @@ class BunConnection implements Connection {
   }
 
   setNoDelay(noDelay: boolean): void {
+    if (noDelay === this.#noDelay) return;
+    this.#noDelay = noDelay;
     this.#socket.setNoDelay(noDelay);
   }
 
@@ -147,10 +156,10 @@ class BunConnection implements Connection {
 }
 
 /** Handlers shared by every socket; each one forwards to `socket.data`. */
-function handlers(onOpen?: (connection: Connection) => void) {
+function handlers(onOpen?: (connection: Connection) => void, listenerPort?: () => number) {
   return {
     open(socket: BunSocket) {
-      socket.data = new BunConnection(socket);
+      socket.data = new BunConnection(socket, listenerPort?.());
       onOpen?.(socket.data);
     },
     data(socket: BunSocket, chunk: Uint8Array) {
@@ -179,7 +188,8 @@ function listen(options: ListenOptions): Promise<Listener> {
     reusePort: options.reusePort,
     // Without it Bun closes the socket as soon as the peer half-closes.
     allowHalfOpen: true,
-    socket: handlers(options.onConnection),
+    // The listener exists before its first connection opens.
+    socket: handlers(options.onConnection, () => listener.port),
   };
   let listener: Bun.TCPSocketListener<BunConnection>;
   try {
