@@ -52,7 +52,8 @@ export interface PassiveChannelOptions {
   readonly runtime: Runtime;
   /** The control connection's local address: data comes to the same one. */
   readonly host: string;
-  /** Inclusive port range to listen in; the system's choice when absent. */
+  /** Inclusive port range to listen in; when absent, a random port of the
+   * dynamic range 49152-65535 (the system's choice if a few are taken). */
   readonly portRange?: readonly [number, number];
   /** Only this peer may connect (anti connection-stealing, RFC 2577); any
    * peer when absent (`permitForeignAddresses`). */
@@ -148,24 +149,42 @@ async function listenInRange(
   options: PassiveChannelOptions,
   onConnection: (conn: Connection) => void,
 ): Promise<Listener> {
+  const { host, upgradable } = options;
+  const listenOn = (port: number) => options.runtime.listen({ host, port, onConnection, upgradable });
   const range = options.portRange;
-  const { upgradable } = options;
-  if (!range) return await options.runtime.listen({ host: options.host, port: 0, onConnection, upgradable });
+  if (!range) {
+    // Not port 0: once data connections have left thousands of ports in
+    // TIME_WAIT, the kernel's search for a free port costs more than the
+    // listing it serves. A random port is one lookup and as hard to guess.
+    for (let attempt = 0; attempt < DYNAMIC_PORT_ATTEMPTS; attempt++) {
+      const [from, to] = DYNAMIC_PORTS;
+      const port = from + Math.floor(Math.random() * (to - from + 1));
+      try {
+        return await listenOn(port);
+      } catch (error) {
+        if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+      }
+    }
+    return await listenOn(0);
+  }
   const [from, to] = range;
   const size = to - from + 1;
   // A random start spreads sessions over the range and makes the next port
   // hard to guess (port stealing).
   const start = Math.floor(Math.random() * size);
   for (let i = 0; i < size; i++) {
-    const port = from + ((start + i) % size);
     try {
-      return await options.runtime.listen({ host: options.host, port, onConnection, upgradable });
+      return await listenOn(from + ((start + i) % size));
     } catch (error) {
       if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
     }
   }
   throw Object.assign(new Error(`no free passive port in ${from}-${to}`), { code: "EADDRINUSE" });
 }
+
+/** Passive ports without a configured range: the IANA dynamic range. */
+const DYNAMIC_PORTS = [49152, 65535] as const;
+const DYNAMIC_PORT_ATTEMPTS = 8;
 
 /** How to open an active data channel.
  *

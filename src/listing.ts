@@ -91,12 +91,35 @@ function modeString(stat: FileStat): string {
  */
 export function formatListLine(name: string, stat: FileStat, nowMs: number): string {
   const recent = nowMs - stat.mtimeMs < SIX_MONTHS_MS && stat.mtimeMs <= nowMs + SIX_MONTHS_MS;
+  const size = String(stat.size);
+  const line = linePrefix(stat) + (size.length < 8 ? SPACES.slice(size.length) + size : size) +
+    ` ${listTime(stat.mtimeMs, recent)} ${name}`;
+  return stat.kind === "symlink" && stat.linkTarget ? `${line} -> ${stat.linkTarget}` : line;
+}
+
+const SPACES = "        ";
+
+/** Mode, links, owner and group, with their padding: the same for most
+ * entries of a folder, so the last one is kept (padding and joining them
+ * anew was most of the cost of a line). */
+function linePrefix(stat: FileStat): string {
+  const last = lastPrefix;
+  if (
+    stat.mode === last.mode && stat.kind === last.kind && stat.nlink === last.nlink &&
+    stat.uid === last.uid && stat.gid === last.gid
+  ) return last.text;
   const owner = String(stat.uid ?? "ftp").padEnd(8);
   const group = String(stat.gid ?? "ftp").padEnd(8);
-  const target = stat.kind === "symlink" && stat.linkTarget ? ` -> ${stat.linkTarget}` : "";
-  return `${modeString(stat)} ${String(stat.nlink ?? 1).padStart(3)} ${owner} ${group} ` +
-    `${String(stat.size).padStart(8)} ${listTime(stat.mtimeMs, recent)} ${name}${target}`;
+  const text = `${modeString(stat)} ${String(stat.nlink ?? 1).padStart(3)} ${owner} ${group} `;
+  lastPrefix = { mode: stat.mode, kind: stat.kind, nlink: stat.nlink, uid: stat.uid, gid: stat.gid, text };
+  return text;
 }
+
+let lastPrefix: Pick<FileStat, "mode" | "kind" | "nlink" | "uid" | "gid"> & { text: string } = {
+  mode: -1,
+  kind: "other",
+  text: "",
+};
 
 /** `Nov 24 10:00` for recent times, `Nov 24  2025` for others; the last one
  * is kept, as files in one folder often share their minute. */
@@ -176,10 +199,24 @@ function factValue(fact: MlsxFact, stat: FileStat, permissions: string): string 
     case "modify":
       return formatTimeVal(stat.mtimeMs);
     case "perm":
-      return permFact(stat.kind, permissions);
+      return cachedPermFact(stat.kind, permissions);
     case "unique":
       return stat.unique;
     case "unix.mode":
-      return "0" + (stat.mode & 0o7777).toString(8);
+      return octalModes[stat.mode & 0o7777] ??= "0" + (stat.mode & 0o7777).toString(8);
   }
+}
+
+const octalModes: string[] = [];
+
+/** The last `perm` fact per kind: a listing asks for the same few again and
+ * again. */
+const lastPermFacts = new Map<FileStat["kind"], { readonly permissions: string; readonly fact: string }>();
+
+function cachedPermFact(kind: FileStat["kind"], permissions: string): string {
+  const last = lastPermFacts.get(kind);
+  if (last?.permissions === permissions) return last.fact;
+  const fact = permFact(kind, permissions);
+  lastPermFacts.set(kind, { permissions, fact });
+  return fact;
 }

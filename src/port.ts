@@ -293,7 +293,8 @@ export interface FilePort {
   /** Metadata of the link itself when `path` is a symlink. */
   lstat(path: string): Promise<FileInfo>;
   /** The entries of folder `path` with their `lstat` metadata, without `.`
-   * and `..`, in no set order; an entry removed meanwhile is left out. One
+   * and `..`, sorted by name in code-unit order; an entry removed meanwhile
+   * is left out. One
    * call for both, because listings need both and adapters can gather them
    * several times cheaper than one `lstat` call per entry. */
   readDir(path: string): Promise<DirEntry[]>;

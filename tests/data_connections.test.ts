@@ -238,6 +238,16 @@ test("an unused PASV port closes after passiveTimeoutMs; the transfer then gets 
   });
 });
 
+test("without passivePorts, PASV listens on random ports of the dynamic range 49152-65535", async () => {
+  await withClients(await startFixture(), async (_fx, open) => {
+    const client = await loginBinary(open);
+    const ports = new Set<number>();
+    for (let i = 0; i < 6; i++) ports.add(pasvPort(await client.expect("PASV", 227)));
+    for (const port of ports) assert.ok(port >= 49152 && port <= 65535, `port ${port}`);
+    assert.ok(ports.size > 1, "every PASV got the same port");
+  });
+});
+
 test("a foreign passive peer is refused, its bytes never reach the file, the client's own upload does", async () => {
   await withClients(await startFixture(), async (fx, open) => {
     const client = await loginBinary(open);

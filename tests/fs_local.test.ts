@@ -310,7 +310,9 @@ test("LocalFileSystem: list shows links that leave the root as links", async () 
         entry,
       ) => [entry.name, entry.stat]),
     );
-    assert.deepEqual([...entries.keys()].sort(), readdirSync(root).sort());
+    // In name order, links in their places (the listing commands rely on it
+    // to skip their own sort).
+    assert.deepEqual([...entries.keys()], readdirSync(root).sort());
     assert.equal(entries.get("inlink")?.kind, "directory");
     assert.equal(entries.get("infile")?.kind, "file");
     assert.equal(entries.get("infile")?.size, 1);

@@ -167,6 +167,35 @@ test("formatListLine: folders, owners, link counts and symlinks", () => {
   assert.match(formatListLine("x", { ...FILE, mode: 0o4751 }, NOW), /^-rwxr-x--x /);
 });
 
+test("formatListLine: each line has its own mode, links, owner and group, whatever the line before", () => {
+  const base: FileStat = { ...FILE, nlink: 1, uid: 10, gid: 20 };
+  const variants: FileStat[] = [
+    { ...base, mode: 0o600 },
+    { ...base, nlink: 2 },
+    { ...base, uid: 11 },
+    { ...base, gid: 21 },
+    { ...base, kind: "directory" },
+    { ...base, uid: undefined },
+  ];
+  // Each line differs from the one before in one column only.
+  const lines = variants.flatMap((variant) => [base, variant]).map((stat) => formatListLine("f", stat, NOW).slice(0, 32));
+  const own = "-rw-r--r--   1 10       20      ";
+  assert.deepEqual(lines, [
+    own,
+    "-rw-------   1 10       20      ",
+    own,
+    "-rw-r--r--   2 10       20      ",
+    own,
+    "-rw-r--r--   1 11       20      ",
+    own,
+    "-rw-r--r--   1 10       21      ",
+    own,
+    "drw-r--r--   1 10       20      ",
+    own,
+    "-rw-r--r--   1 ftp      20      ",
+  ]);
+});
+
 test("formatTimeVal: YYYYMMDDHHMMSS in UTC", () => {
   assert.equal(formatTimeVal(Date.UTC(2026, 10, 24, 10, 0, 0)), "20261124100000");
   assert.equal(formatTimeVal(Date.UTC(2001, 1, 3, 4, 5, 6, 789)), "20010203040506");
@@ -192,6 +221,11 @@ test("formatMlsxLine: chosen facts in order, then a space and the name", () => {
   // A fact without a value (no `unique`) is left out, and names keep spaces.
   assert.equal(formatMlsxLine("my file", FILE, { facts: ["unique", "perm"], permissions: "elr" }), "perm=r; my file");
   assert.equal(formatMlsxLine("x", FILE, { facts: [], permissions: "elr" }), " x");
+  const perm = (stat: FileStat, permissions: string) => formatMlsxLine("x", stat, { facts: ["perm"], permissions });
+  assert.deepEqual(
+    [perm(FILE, "elr"), perm(FILE, "elradfmw"), perm(dir, "elradfmw"), perm(FILE, "elr"), perm(dir, "elr")],
+    ["perm=r; x", "perm=afdrw; x", "perm=fcdelmp; x", "perm=r; x", "perm=el; x"],
+  );
 });
 
 // --- Version ---

@@ -58,7 +58,13 @@ async function entriesAt(
  * ```
  */
 export function sortByName(entries: ListEntry[]): ListEntry[] {
-  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // File systems that list in order already (LocalFileSystem) cost one pass.
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i - 1].name > entries[i].name) {
+      return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
+  }
+  return entries;
 }
 
 /**
@@ -104,11 +110,18 @@ async function mlsd(session: Session, argument: string): Promise<void> {
   await session.startTransfer(async () => {
     const { path, isDirectory, entries } = await entriesAt(session, argument);
     if (!isDirectory) throw new FtpError(Reply.FileUnavailable, "Not a directory.");
+    const facts = session.mlstFacts;
+    // Without folder overrides every entry has the account's own letters:
+    // no path to build and look up per entry.
+    const uniform = { facts, permissions: session.permissionsAt(path) };
+    const perEntry = session.user?.account.permissionOverrides?.length ?? 0;
+    const folder = path === "/" ? "" : path;
     const lines = entries.map((entry) =>
-      formatMlsxLine(entry.name, entry.stat, {
-        facts: session.mlstFacts,
-        permissions: session.permissionsAt(`${path === "/" ? "" : path}/${entry.name}`),
-      })
+      formatMlsxLine(
+        entry.name,
+        entry.stat,
+        perEntry ? { facts, permissions: session.permissionsAt(`${folder}/${entry.name}`) } : uniform,
+      )
     );
     return sendBytesJob(`MLSD ${path}`, linesToBytes(lines));
   });

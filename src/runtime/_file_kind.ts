@@ -41,6 +41,35 @@ export function fileKind(flags: KindFlags): FileKind {
 }
 
 /**
+ * Maps a POSIX `st_mode` (its `S_IFMT` type bits) to the port's
+ * {@link FileKind}.
+ *
+ * @example
+ * ```ts
+ * import { kindOfMode } from "./_file_kind.ts";
+ * console.log(kindOfMode(0o100644)); // "file"
+ * console.log(kindOfMode(0o040755)); // "directory"
+ * ```
+ */
+export function kindOfMode(mode: number): FileKind {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return "file";
+    case S_IFDIR:
+      return "directory";
+    case S_IFLNK:
+      return "symlink";
+    default:
+      return "other";
+  }
+}
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+/**
  * Throws unless `kind` is a regular file: opening a directory for reading
  * succeeds on Linux and only the first read fails, but the port promises
  * that `openRead` itself rejects. Devices, FIFOs and sockets are refused

@@ -10,7 +10,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, read, readlinkSyn
 import * as fsp from "node:fs/promises";
 import type { FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
 import { entriesWithInfo } from "./_dir_entries.ts";
-import { assertRegularFile, fileKind } from "./_file_kind.ts";
+import { assertRegularFile, kindOfMode } from "./_file_kind.ts";
 import { fileChunks } from "./_file_reader.ts";
 import { syncCall } from "./_sync_call.ts";
 
@@ -19,20 +19,15 @@ const WRITE_BUFFER = 1024 * 1024;
 
 const OPEN_FLAGS = { truncate: "w", append: "a", offset: "r+" } as const;
 
-function kindOf(entry: Stats) {
-  return fileKind({
-    isFile: entry.isFile(),
-    isDirectory: entry.isDirectory(),
-    isSymlink: entry.isSymbolicLink(),
-  });
-}
-
 function toFileInfo(stats: Stats): FileInfo {
+  const { mode } = stats;
   return {
-    kind: kindOf(stats),
+    // From the mode's type bits: three isX() calls per entry cost one engine
+    // a tenth of a listing.
+    kind: kindOfMode(mode),
     size: stats.size,
     mtimeMs: stats.mtimeMs,
-    mode: stats.mode & 0o7777,
+    mode: mode & 0o7777,
     nlink: stats.nlink,
     uid: stats.uid,
     gid: stats.gid,
@@ -62,7 +57,7 @@ function openRead(path: string, offset: number): Promise<FileSource> {
     let reading: Promise<unknown> | undefined;
     try {
       const stats = fstatSync(fd);
-      assertRegularFile(kindOf(stats), path);
+      assertRegularFile(kindOfMode(stats.mode), path);
       next = fileChunks(stats.size, offset, (buffer, position) => {
         const pending = readAt(fd, buffer, position);
         reading = pending;
