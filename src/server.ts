@@ -54,7 +54,8 @@ export interface FtpServerOptions extends SecurityOptions, FtpsOptions {
   readonly fs?: FileSystem;
   /** Who may log in; default anonymous, read-only. */
   readonly authorizer?: Authorizer;
-  /** Inclusive range for passive data ports; default any free port. */
+  /** Inclusive range for passive data ports; default a random free port of
+   * the dynamic range 49152-65535. */
   readonly passivePorts?: readonly [number, number];
   /** Public IPv4 address announced in PASV replies, for servers behind
    * NAT. */
