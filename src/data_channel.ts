@@ -150,41 +150,41 @@ async function listenInRange(
   onConnection: (conn: Connection) => void,
 ): Promise<Listener> {
   const { host, upgradable } = options;
-  const listenOn = (port: number) => options.runtime.listen({ host, port, onConnection, upgradable });
-  const range = options.portRange;
-  if (!range) {
-    // Not port 0: once data connections have left thousands of ports in
-    // TIME_WAIT, the kernel's search for a free port costs more than the
-    // listing it serves. A random port is one lookup and as hard to guess.
-    for (let attempt = 0; attempt < DYNAMIC_PORT_ATTEMPTS; attempt++) {
-      const [from, to] = DYNAMIC_PORTS;
-      const port = from + Math.floor(Math.random() * (to - from + 1));
-      try {
-        return await listenOn(port);
-      } catch (error) {
-        if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
-      }
-    }
-    return await listenOn(0);
-  }
-  const [from, to] = range;
-  const size = to - from + 1;
-  // A random start spreads sessions over the range and makes the next port
-  // hard to guess (port stealing).
-  const start = Math.floor(Math.random() * size);
-  for (let i = 0; i < size; i++) {
+  for (const port of candidatePorts(options.portRange)) {
     try {
-      return await listenOn(from + ((start + i) % size));
+      return await options.runtime.listen({ host, port, onConnection, upgradable });
     } catch (error) {
       if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
     }
   }
+  const [from, to] = options.portRange ?? DYNAMIC_PORTS;
   throw Object.assign(new Error(`no free passive port in ${from}-${to}`), { code: "EADDRINUSE" });
 }
 
 /** Passive ports without a configured range: the IANA dynamic range. */
 const DYNAMIC_PORTS = [49152, 65535] as const;
 const DYNAMIC_PORT_ATTEMPTS = 8;
+
+/** The ports to try, in order. */
+function* candidatePorts(range: readonly [number, number] | undefined): Generator<number> {
+  if (!range) {
+    // Not port 0 first: once data connections have left thousands of ports
+    // in TIME_WAIT, the kernel's search for a free port costs more than the
+    // listing it serves. A random port is one lookup and as hard to guess.
+    const [from, to] = DYNAMIC_PORTS;
+    for (let attempt = 0; attempt < DYNAMIC_PORT_ATTEMPTS; attempt++) {
+      yield from + Math.floor(Math.random() * (to - from + 1));
+    }
+    yield 0;
+    return;
+  }
+  const [from, to] = range;
+  const size = to - from + 1;
+  // A random start spreads sessions over the range and makes the next port
+  // hard to guess (port stealing).
+  const start = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) yield from + ((start + i) % size);
+}
 
 /** How to open an active data channel.
  *

@@ -294,9 +294,8 @@ export interface FilePort {
   lstat(path: string): Promise<FileInfo>;
   /** The entries of folder `path` with their `lstat` metadata, without `.`
    * and `..`, sorted by name in code-unit order; an entry removed meanwhile
-   * is left out. One
-   * call for both, because listings need both and adapters can gather them
-   * several times cheaper than one `lstat` call per entry. */
+   * is left out. One call for both, because listings need both and adapters
+   * can gather them several times cheaper than one `lstat` call per entry. */
   readDir(path: string): Promise<DirEntry[]>;
   /** Creates one folder (not its parents); `EEXIST` if the path is taken. */
   mkdir(path: string): Promise<void>;
