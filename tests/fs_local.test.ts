@@ -409,7 +409,7 @@ test("LocalFileSystem: a root reached through a symlink jails its target", async
   }
 });
 
-// Opening a FIFO to read waits for a writer; file metadata calls are
+// Opening a FIFO waits for a peer, and file reads and writes are
 // synchronous, so such a wait would freeze every session of the process.
 test("LocalFileSystem: a FIFO is refused at once, not opened and waited on", async () => {
   const base = tempFolder();
@@ -418,6 +418,10 @@ test("LocalFileSystem: a FIFO is refused at once, not opened and waited on", asy
     const fs = new LocalFileSystem(base);
     assert.equal((await fs.stat("/pipe")).kind, "other");
     await within(rejectsWith(fs.read("/pipe", 0), "EINVAL"), 5000, "read of a FIFO");
+    await within(rejectsWith(fs.write("/pipe", { kind: "append" }), "EINVAL"), 5000, "append to a FIFO");
+    await within(rejectsWith(fs.write("/pipe", { kind: "offset", offset: 0 }), "EINVAL"), 5000, "write into a FIFO");
+    const direct = new LocalFileSystem(base, { atomicUploads: false });
+    await within(rejectsWith(direct.write("/pipe", { kind: "truncate" }), "EINVAL"), 5000, "overwrite of a FIFO");
   } finally {
     await removeFolder(base);
   }

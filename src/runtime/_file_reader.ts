@@ -1,12 +1,14 @@
 /**
- * The read loop of a file download, shared by the adapters that read with
- * system calls (Node, Deno).
+ * The read loop of a file download, shared by the adapters.
  *
  * @module
  */
 
-/** Largest read of a download: big reads mean few calls per byte. */
-const READ_CHUNK = 256 * 1024;
+/** Largest read of a download: big reads mean few calls per byte. A 1 GiB
+ * download on loopback, MiB/s, with 256 KiB → 1 MiB reads: Bun 2530 → 3480,
+ * Node 2360 → 2940, Deno 2320 → 2800. The buffer is held only while its
+ * download runs. */
+const READ_CHUNK = 1024 * 1024;
 
 /**
  * Reads `readInto` calls for: up to `buffer.length` bytes into `buffer`, at
@@ -29,9 +31,9 @@ export type ReadInto = (buffer: Uint8Array, position: number) => Promise<number>
 /**
  * Successive chunks of a regular file of `size` bytes (as fstat told it),
  * from `offset`, then `null`. The buffer is reused, so each chunk is valid
- * until the next call. It holds up to 256 KiB, or the rest of the file plus
+ * until the next call. It holds up to 1 MiB, or the rest of the file plus
  * one byte when that is smaller: a small download then neither allocates and
- * zeroes 256 KiB (which costs more than reading 4 KiB) nor needs a second
+ * zeroes 1 MiB (which costs more than reading 4 KiB) nor needs a second
  * read to see the end, since a read that comes back short once the known
  * size is reached is at the end (a file that grows meanwhile is still read
  * to its end, in more reads).

@@ -1,23 +1,17 @@
 /**
  * The {@link FilePort} on `node:fs`, shared by the Node adapter and the Bun
- * adapter (Bun's own file writer can neither append nor truncate). Metadata
- * calls are synchronous, see `_sync_call.ts`.
+ * adapter. Metadata calls and file data are synchronous, see `_sync_call.ts`.
  *
  * @module
  */
 
-import { closeSync, constants, fstatSync, lstatSync, openSync, read, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats, writeSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
 import { entriesWithInfo } from "./_dir_entries.ts";
 import { assertRegularFile, kindOfMode } from "./_file_kind.ts";
 import { fileChunks } from "./_file_reader.ts";
 import { syncCall } from "./_sync_call.ts";
-
-/** Size of each of the two buffers an upload is gathered in. */
-const WRITE_BUFFER = 1024 * 1024;
-
-const OPEN_FLAGS = { truncate: "w", append: "a", offset: "r+" } as const;
 
 function toFileInfo(stats: Stats): FileInfo {
   const { mode } = stats;
@@ -41,28 +35,14 @@ function toFileInfo(stats: Stats): FileInfo {
  * ignore the flag. */
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
-function readAt(fd: number, buffer: Uint8Array, position: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    read(fd, buffer, 0, buffer.length, position, (error, bytesRead) => error ? reject(error) : resolve(bytesRead));
-  });
-}
-
 function openRead(path: string, offset: number): Promise<FileSource> {
   return syncCall(() => {
     const fd = openSync(path, READ_FLAGS);
     let next: () => Promise<Uint8Array | null>;
-    // The descriptor is closed only once no read uses it: a number closed
-    // under a pending read could be reused by the next open, which that read
-    // would then read from.
-    let reading: Promise<unknown> | undefined;
     try {
       const stats = fstatSync(fd);
       assertRegularFile(kindOfMode(stats.mode), path);
-      next = fileChunks(stats.size, offset, (buffer, position) => {
-        const pending = readAt(fd, buffer, position);
-        reading = pending;
-        return pending;
-      });
+      next = fileChunks(stats.size, offset, (buffer, position) => syncCall(() => readSync(fd, buffer, 0, buffer.length, position)));
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -70,75 +50,53 @@ function openRead(path: string, offset: number): Promise<FileSource> {
     let closed = false;
     return {
       read: () => closed ? Promise.resolve(null) : next(),
-      async close() {
-        if (closed) return;
-        closed = true;
-        await reading?.catch(() => {});
-        closeSync(fd);
+      close() {
+        if (!closed) {
+          closed = true;
+          closeSync(fd);
+        }
+        return Promise.resolve();
       },
     };
   });
 }
 
+/** Open flags per write mode; O_NONBLOCK as for reading, so that a FIFO
+ * that slipped past the kind check fails at once instead of waiting for a
+ * reader. */
+const WRITE_FLAGS = {
+  truncate: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK,
+  append: constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NONBLOCK,
+  offset: constants.O_WRONLY | constants.O_NONBLOCK,
+} as const;
+
 async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
-  const handle = await fsp.open(path, OPEN_FLAGS[mode.kind]);
+  // Writes are synchronous (see `_sync_call.ts`), so a FIFO or a device
+  // would block the whole process, not one pool thread.
+  const existing = statSync(path, { throwIfNoEntry: false });
+  if (existing) assertRegularFile(kindOfMode(existing.mode), path);
+  // Opening may truncate a big file, which takes a while: asynchronous.
+  const handle = await fsp.open(path, WRITE_FLAGS[mode.kind]);
+  const { fd } = handle;
   // Only "offset" needs an explicit position; null writes at the current
   // position, which O_APPEND moves to the end before every write.
   let position: number | null = mode.kind === "offset" ? mode.offset : null;
   let closed = false;
-  // Sockets deliver 64 KiB chunks, and each asynchronous file write is a trip
-  // through libuv's thread pool: gathering them into big writes, one of which
-  // runs while the next fills, more than doubles the rate of an upload.
-  let filling: Uint8Array | undefined;
-  let spare: Uint8Array | undefined;
-  let filled = 0;
-  let writing: Promise<void> = Promise.resolve();
-
-  async function writeAll(data: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await handle.write(data, done, data.length - done, position);
-      done += bytesWritten;
-      if (position !== null) position += bytesWritten;
-    }
-  }
-
-  /** Starts writing what is gathered; an error surfaces at the next call. */
-  async function flush(): Promise<void> {
-    if (filled === 0) return;
-    await writing;
-    const full = filling!;
-    const length = filled;
-    filling = spare;
-    spare = full;
-    filled = 0;
-    writing = writeAll(full.subarray(0, length));
-    // Marked as handled now; it still rejects for whoever awaits it next.
-    writing.catch(() => {});
-  }
-
   return {
-    async write(data) {
-      if (closed) throw Object.assign(new Error("file sink is closed"), { code: "EBADF" });
-      for (let taken = 0; taken < data.length;) {
-        filling ??= new Uint8Array(WRITE_BUFFER);
-        spare ??= new Uint8Array(WRITE_BUFFER);
-        const part = data.subarray(taken, taken + WRITE_BUFFER - filled);
-        filling.set(part, filled);
-        filled += part.length;
-        taken += part.length;
-        if (filled === WRITE_BUFFER) await flush();
-      }
+    write(data) {
+      if (closed) return Promise.reject(Object.assign(new Error("file sink is closed"), { code: "EBADF" }));
+      return syncCall(() => {
+        for (let done = 0; done < data.length;) {
+          const written = writeSync(fd, data, done, data.length - done, position);
+          done += written;
+          if (position !== null) position += written;
+        }
+      });
     },
     async close() {
       if (closed) return;
       closed = true;
-      try {
-        await flush();
-        await writing;
-      } finally {
-        await handle.close();
-      }
+      await handle.close();
     },
   };
 }

@@ -66,10 +66,20 @@ async function posix<T>(operation: Promise<T>): Promise<T> {
   }
 }
 
-/** A metadata call made synchronously (see `_sync_call.ts`), with the POSIX
- * code the port promises on its error. */
+/** A file-system call made synchronously (see `_sync_call.ts`), with the
+ * POSIX code the port promises on its error. */
 function posixSync<T>(call: () => T): Promise<T> {
   return syncCall(call, withCode);
+}
+
+/** What `call` gives, or `undefined` when the path it looks at is missing. */
+function unlessMissing<T>(call: () => T): T | undefined {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }
 
 function wrapConn(conn: Deno.TcpConn): Connection {
@@ -246,7 +256,7 @@ function openRead(path: string, offset: number): FileSource {
     const info = file.statSync();
     assertRegularFile(fileKind(info), path);
     file.seekSync(offset, Deno.SeekMode.Start);
-    next = fileChunks(info.size, offset, async (buffer) => (await posix(file.read(buffer))) ?? 0);
+    next = fileChunks(info.size, offset, (buffer) => posixSync(() => file.readSync(buffer) ?? 0));
   } catch (error) {
     file.close();
     throw error;
@@ -271,6 +281,10 @@ const OPEN_OPTIONS: Readonly<Record<WriteMode["kind"], Deno.OpenOptions>> = {
 };
 
 async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
+  // Writes are synchronous (see `_sync_call.ts`), so a FIFO or a device
+  // would block the whole process; Deno can't open with O_NONBLOCK.
+  const existing = unlessMissing(() => Deno.statSync(path));
+  if (existing) assertRegularFile(fileKind(existing), path);
   const file = await Deno.open(path, OPEN_OPTIONS[mode.kind]);
   if (mode.kind === "offset") {
     try {
@@ -282,10 +296,12 @@ async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
   }
   let closed = false;
   return {
-    async write(data) {
-      for (let done = 0; done < data.length;) {
-        done += await posix(file.write(data.subarray(done)));
-      }
+    write(data) {
+      return posixSync(() => {
+        for (let done = 0; done < data.length;) {
+          done += file.writeSync(data.subarray(done));
+        }
+      });
     },
     close() {
       if (!closed) {
@@ -312,14 +328,7 @@ const files: FilePort = {
   async readDir(path) {
     try {
       const names = Array.from(Deno.readDirSync(path), (entry) => entry.name);
-      return await entriesWithInfo(path, names, (entry) => {
-        try {
-          return toFileInfo(Deno.lstatSync(entry));
-        } catch (error) {
-          if (error instanceof Deno.errors.NotFound) return undefined;
-          throw error;
-        }
-      });
+      return await entriesWithInfo(path, names, (entry) => unlessMissing(() => toFileInfo(Deno.lstatSync(entry))));
     } catch (error) {
       throw withCode(error);
     }
