@@ -415,6 +415,30 @@ test("a file sink may reuse its buffer once write resolves", async () => {
   });
 });
 
+// A 64 MiB write takes well over SLOW_CALL_MS anywhere, so the writes
+// after it go through the thread pool: both paths must keep the position.
+test("a sink keeps its position when a slow write moves it to the thread pool", async () => {
+  await inTempDir(async (dir) => {
+    for (const mode of [{ kind: "truncate" }, { kind: "append" }, { kind: "offset", offset: 5 }] as const) {
+      const file = path.join(dir, `${mode.kind}.bin`);
+      fs.writeFileSync(file, "head:");
+      const sink = await runtime.files.openWrite(file, mode);
+      const big = new Uint8Array(64 * MiB).fill(0x61);
+      await sink.write(big);
+      await sink.write(encoder.encode("tail"));
+      await sink.write(encoder.encode("!"));
+      await sink.close();
+      const written = fs.readFileSync(file);
+      const start = mode.kind === "truncate" ? 0 : 5;
+      assert.equal(written.length, start + big.length + 5, mode.kind);
+      assert.equal(written.subarray(0, start).toString(), "head:".slice(0, start), mode.kind);
+      assert.equal(written.indexOf(0x62), -1, mode.kind);
+      assert.equal(written.subarray(start + big.length).toString(), "tail!", mode.kind);
+      assert.equal(written.subarray(start, start + big.length).every((byte) => byte === 0x61), true, mode.kind);
+    }
+  });
+});
+
 test("openRead reads from an offset, across many chunks", async () => {
   await inTempDir(async (dir) => {
     const small = path.join(dir, "digits.txt");

@@ -8,6 +8,7 @@ import { type LineEvent, LineReader, MAX_LINE_BYTES, parseCommand } from "../src
 import { formatListLine, formatMlsxLine, formatTimeVal, MLSX_FACTS, permFact } from "../src/listing.ts";
 import { encodeReply, formatReply, quotePath } from "../src/reply.ts";
 import { VERSION } from "../src/version.ts";
+import { adaptiveCall, SLOW_CALL_MS } from "../src/runtime/_sync_call.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -235,4 +236,35 @@ test("VERSION equals the version in deno.json and package.json", () => {
   assert.match(VERSION, /^\d+\.\d+\.\d+(-[\w.]+)?$/);
   assert.equal(read("deno.json").version, VERSION);
   assert.equal(read("package.json").version, VERSION);
+});
+
+test("adaptiveCall: synchronous until one call is slower than SLOW_CALL_MS, pooled from then on", async () => {
+  const calls: string[] = [];
+  const clock = [0, SLOW_CALL_MS, 10, 10 + SLOW_CALL_MS + 0.5];
+  const call = adaptiveCall<[number], number>({
+    sync: (value) => {
+      calls.push(`sync ${value}`);
+      if (value < 0) throw new Error("negative");
+      return value * 2;
+    },
+    pooled: (value) => {
+      calls.push(`pooled ${value}`);
+      return value < 0 ? Promise.reject(new Error("negative")) : Promise.resolve(value * 3);
+    },
+    mapError: (error) => Object.assign(error as Error, { code: "EMAPPED" }),
+    now: () => clock.shift() ?? 0,
+  });
+  assert.equal(await call(1), 2);
+  assert.equal(await call(2), 4);
+  assert.equal(await call(3), 9);
+  await assert.rejects(call(-1), { code: "EMAPPED" });
+  assert.deepEqual(calls, ["sync 1", "sync 2", "pooled 3", "pooled -1"]);
+  const failing = adaptiveCall<[], number>({
+    sync: () => {
+      throw new Error("at once");
+    },
+    pooled: () => Promise.resolve(0),
+    mapError: (error) => Object.assign(error as Error, { code: "EMAPPED" }),
+  });
+  await assert.rejects(failing(), { code: "EMAPPED", message: "at once" });
 });

@@ -1,17 +1,33 @@
 /**
  * The {@link FilePort} on `node:fs`, shared by the Node adapter and the Bun
- * adapter. Metadata calls and file data are synchronous, see `_sync_call.ts`.
+ * adapter. Metadata calls are synchronous, and so is file data while the
+ * disk keeps up; see `_sync_call.ts`.
  *
  * @module
  */
 
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  read,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Stats,
+  write,
+  writeSync,
+} from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
 import { entriesWithInfo } from "./_dir_entries.ts";
 import { assertRegularFile, kindOfMode } from "./_file_kind.ts";
 import { fileChunks } from "./_file_reader.ts";
-import { syncCall } from "./_sync_call.ts";
+import { fileSink } from "./_file_writer.ts";
+import { adaptiveCall, syncCall } from "./_sync_call.ts";
 
 function toFileInfo(stats: Stats): FileInfo {
   const { mode } = stats;
@@ -35,32 +51,6 @@ function toFileInfo(stats: Stats): FileInfo {
  * ignore the flag. */
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
-function openRead(path: string, offset: number): Promise<FileSource> {
-  return syncCall(() => {
-    const fd = openSync(path, READ_FLAGS);
-    let next: () => Promise<Uint8Array | null>;
-    try {
-      const stats = fstatSync(fd);
-      assertRegularFile(kindOfMode(stats.mode), path);
-      next = fileChunks(stats.size, offset, (buffer, position) => syncCall(() => readSync(fd, buffer, 0, buffer.length, position)));
-    } catch (error) {
-      closeSync(fd);
-      throw error;
-    }
-    let closed = false;
-    return {
-      read: () => closed ? Promise.resolve(null) : next(),
-      close() {
-        if (!closed) {
-          closed = true;
-          closeSync(fd);
-        }
-        return Promise.resolve();
-      },
-    };
-  });
-}
-
 /** Open flags per write mode; O_NONBLOCK as for reading, so that a FIFO
  * that slipped past the kind check fails at once instead of waiting for a
  * reader. */
@@ -70,9 +60,57 @@ const WRITE_FLAGS = {
   offset: constants.O_WRONLY | constants.O_NONBLOCK,
 } as const;
 
+function settle(resolve: (count: number) => void, reject: (error: Error) => void) {
+  return (error: Error | null, count: number) => error ? reject(error) : resolve(count);
+}
+
+function readAt(fd: number, buffer: Uint8Array, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buffer, 0, buffer.length, position, settle(resolve, reject)));
+}
+
+function writeAt(fd: number, data: Uint8Array, position: number | null): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, data, 0, data.length, position, settle(resolve, reject)));
+}
+
+function openRead(path: string, offset: number): Promise<FileSource> {
+  return syncCall(() => {
+    const fd = openSync(path, READ_FLAGS);
+    let next: () => Promise<Uint8Array | null>;
+    // The descriptor is closed only once no read uses it: a number closed
+    // under a pending read could be reused by the next open, which that read
+    // would then read from.
+    let reading: Promise<unknown> | undefined;
+    try {
+      const stats = fstatSync(fd);
+      assertRegularFile(kindOfMode(stats.mode), path);
+      const readInto = adaptiveCall<[Uint8Array, number], number>({
+        sync: (buffer, position) => readSync(fd, buffer, 0, buffer.length, position),
+        pooled: (buffer, position) => readAt(fd, buffer, position),
+      });
+      next = fileChunks(stats.size, offset, (buffer, position) => {
+        const pending = readInto(buffer, position);
+        reading = pending;
+        return pending;
+      });
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    let closed = false;
+    return {
+      read: () => closed ? Promise.resolve(null) : next(),
+      async close() {
+        if (closed) return;
+        closed = true;
+        await reading?.catch(() => {});
+        closeSync(fd);
+      },
+    };
+  });
+}
+
 async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
-  // Writes are synchronous (see `_sync_call.ts`), so a FIFO or a device
-  // would block the whole process, not one pool thread.
+  // A FIFO or a device would hold up a synchronous write indefinitely.
   const existing = statSync(path, { throwIfNoEntry: false });
   if (existing) assertRegularFile(kindOfMode(existing.mode), path);
   // Opening may truncate a big file, which takes a while: asynchronous.
@@ -81,24 +119,15 @@ async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
   // Only "offset" needs an explicit position; null writes at the current
   // position, which O_APPEND moves to the end before every write.
   let position: number | null = mode.kind === "offset" ? mode.offset : null;
-  let closed = false;
-  return {
-    write(data) {
-      if (closed) return Promise.reject(Object.assign(new Error("file sink is closed"), { code: "EBADF" }));
-      return syncCall(() => {
-        for (let done = 0; done < data.length;) {
-          const written = writeSync(fd, data, done, data.length - done, position);
-          done += written;
-          if (position !== null) position += written;
-        }
-      });
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await handle.close();
-    },
-  };
+  const writePart = adaptiveCall<[Uint8Array], number>({
+    sync: (data) => writeSync(fd, data, 0, data.length, position),
+    pooled: (data) => writeAt(fd, data, position),
+  });
+  return fileSink(async (data) => {
+    const written = await writePart(data);
+    if (position !== null) position += written;
+    return written;
+  }, () => handle.close());
 }
 
 /**

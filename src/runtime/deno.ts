@@ -28,7 +28,8 @@ import { entriesWithInfo } from "./_dir_entries.ts";
 import { assertRegularFile, fileKind } from "./_file_kind.ts";
 import { nodeFiles } from "./_node_files.ts";
 import { fileChunks } from "./_file_reader.ts";
-import { syncCall } from "./_sync_call.ts";
+import { fileSink } from "./_file_writer.ts";
+import { adaptiveCall, syncCall } from "./_sync_call.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
 import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
 import { tlsResetProbe } from "./_deno_tls_reset.ts";
@@ -256,7 +257,12 @@ function openRead(path: string, offset: number): FileSource {
     const info = file.statSync();
     assertRegularFile(fileKind(info), path);
     file.seekSync(offset, Deno.SeekMode.Start);
-    next = fileChunks(info.size, offset, (buffer) => posixSync(() => file.readSync(buffer) ?? 0));
+    const readInto = adaptiveCall<[Uint8Array], number>({
+      sync: (buffer) => file.readSync(buffer) ?? 0,
+      pooled: async (buffer) => (await file.read(buffer)) ?? 0,
+      mapError: withCode,
+    });
+    next = fileChunks(info.size, offset, readInto);
   } catch (error) {
     file.close();
     throw error;
@@ -281,8 +287,8 @@ const OPEN_OPTIONS: Readonly<Record<WriteMode["kind"], Deno.OpenOptions>> = {
 };
 
 async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
-  // Writes are synchronous (see `_sync_call.ts`), so a FIFO or a device
-  // would block the whole process; Deno can't open with O_NONBLOCK.
+  // A FIFO or a device would hold up a synchronous write indefinitely (or
+  // the open itself: Deno can't open with O_NONBLOCK).
   const existing = unlessMissing(() => Deno.statSync(path));
   if (existing) assertRegularFile(fileKind(existing), path);
   const file = await Deno.open(path, OPEN_OPTIONS[mode.kind]);
@@ -294,23 +300,12 @@ async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
       throw error;
     }
   }
-  let closed = false;
-  return {
-    write(data) {
-      return posixSync(() => {
-        for (let done = 0; done < data.length;) {
-          done += file.writeSync(data.subarray(done));
-        }
-      });
-    },
-    close() {
-      if (!closed) {
-        closed = true;
-        file.close();
-      }
-      return Promise.resolve();
-    },
-  };
+  const writePart = adaptiveCall<[Uint8Array], number>({
+    sync: (data) => file.writeSync(data),
+    pooled: (data) => file.write(data),
+    mapError: withCode,
+  });
+  return fileSink(writePart, () => file.close());
 }
 
 /** What unlink(2) gives for a directory: Linux says EISDIR, POSIX EPERM. */
