@@ -8,7 +8,7 @@ import { type LineEvent, LineReader, MAX_LINE_BYTES, parseCommand } from "../src
 import { formatListLine, formatMlsxLine, formatTimeVal, MLSX_FACTS, permFact } from "../src/listing.ts";
 import { encodeReply, formatReply, quotePath } from "../src/reply.ts";
 import { VERSION } from "../src/version.ts";
-import { adaptiveCall, SLOW_CALL_MS } from "../src/runtime/_sync_call.ts";
+import { adaptiveCall, SLOW_CALL_MS, SLOW_CALLS_IN_A_ROW } from "../src/runtime/_sync_call.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -238,13 +238,15 @@ test("VERSION equals the version in deno.json and package.json", () => {
   assert.equal(read("package.json").version, VERSION);
 });
 
-test("adaptiveCall: synchronous until one call is slower than SLOW_CALL_MS, pooled from then on", async () => {
+test("adaptiveCall: synchronous until SLOW_CALLS_IN_A_ROW calls in a row were slow, pooled from then on", async () => {
   const calls: string[] = [];
-  const clock = [0, SLOW_CALL_MS, 10, 10 + SLOW_CALL_MS + 0.5];
+  const slow = SLOW_CALL_MS + 0.5;
+  // Durations of the synchronous calls: a fast one breaks a run of slow ones.
+  const durations = [...Array(SLOW_CALLS_IN_A_ROW - 1).fill(slow), SLOW_CALL_MS, ...Array(SLOW_CALLS_IN_A_ROW).fill(slow)];
+  const clock = durations.flatMap((duration, index) => [index * 100, index * 100 + duration]);
   const call = adaptiveCall<[number], number>({
     sync: (value) => {
       calls.push(`sync ${value}`);
-      if (value < 0) throw new Error("negative");
       return value * 2;
     },
     pooled: (value) => {
@@ -254,11 +256,10 @@ test("adaptiveCall: synchronous until one call is slower than SLOW_CALL_MS, pool
     mapError: (error) => Object.assign(error as Error, { code: "EMAPPED" }),
     now: () => clock.shift() ?? 0,
   });
-  assert.equal(await call(1), 2);
-  assert.equal(await call(2), 4);
-  assert.equal(await call(3), 9);
+  for (let value = 0; value < durations.length; value++) assert.equal(await call(value), value * 2);
+  assert.equal(await call(100), 300);
   await assert.rejects(call(-1), { code: "EMAPPED" });
-  assert.deepEqual(calls, ["sync 1", "sync 2", "pooled 3", "pooled -1"]);
+  assert.deepEqual(calls, [...durations.map((_, value) => `sync ${value}`), "pooled 100", "pooled -1"]);
   const failing = adaptiveCall<[], number>({
     sync: () => {
       throw new Error("at once");

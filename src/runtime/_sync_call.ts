@@ -11,11 +11,11 @@
  * into the page cache, where a pool thread on the other core fetches it from
  * memory (1 GiB uploads on Bun: half the server CPU, Deno 1.1 → 1.9 GiB/s;
  * downloads with one thread less competing for two cores: Node 1.65 → 2.1
- * GiB/s). A transfer whose read or write once takes longer than
- * {@link SLOW_CALL_MS} (a file not in the page cache, writers throttled by
- * the kernel, a network file system) goes on through the pool. Calls that
- * change the file system (open for writing, mkdir, rename, delete) stay
- * asynchronous. The price: on a slow network file system, a metadata call
+ * GiB/s). A transfer whose reads or writes take longer than
+ * {@link SLOW_CALL_MS} {@link SLOW_CALLS_IN_A_ROW} times in a row (a file
+ * not in the page cache, a network file system) goes on through the pool.
+ * Calls that change the file system (open for writing, mkdir, rename,
+ * delete) stay asynchronous. The price: on a slow network file system, a metadata call
  * holds up every session of the process while it runs, as in pyftpdlib.
  *
  * @module
@@ -41,8 +41,8 @@ export function syncCall<T>(call: () => T, mapError: (error: unknown) => unknown
 }
 
 /** A data call that takes longer than this, in milliseconds, has held up
- * every other session for that long: its transfer's later calls go through
- * the runtime's thread pool. A page-cache copy of 1 MiB takes about 0.3.
+ * every other session for that long. A page-cache copy of 1 MiB takes about
+ * 0.3.
  *
  * @example
  * ```ts
@@ -51,6 +51,20 @@ export function syncCall<T>(call: () => T, mapError: (error: unknown) => unknown
  * ```
  */
 export const SLOW_CALL_MS = 2;
+
+/** Slow calls in a row after which a transfer's later calls go through the
+ * runtime's thread pool. One is not enough: while the kernel writes back
+ * gigabytes, single page-cache writes take 2-9 ms now and then (seen on
+ * Node in the comparison run), and through the pool Node's 64 KiB chunks
+ * uploaded at a third of the rate. A slow disk is slow at every call.
+ *
+ * @example
+ * ```ts
+ * import { SLOW_CALLS_IN_A_ROW } from "./_sync_call.ts";
+ * console.log(SLOW_CALLS_IN_A_ROW); // 3
+ * ```
+ */
+export const SLOW_CALLS_IN_A_ROW = 3;
 
 /** The two forms of one file call, for {@link adaptiveCall}.
  *
@@ -77,8 +91,9 @@ export interface CallForms<A extends unknown[], R> {
 }
 
 /**
- * One transfer's reads or writes: synchronous until a call takes longer
- * than {@link SLOW_CALL_MS}, through the thread pool from then on.
+ * One transfer's reads or writes: synchronous until
+ * {@link SLOW_CALLS_IN_A_ROW} calls in a row took longer than
+ * {@link SLOW_CALL_MS} each, through the thread pool from then on.
  *
  * @example
  * ```ts
@@ -95,16 +110,16 @@ export interface CallForms<A extends unknown[], R> {
  */
 export function adaptiveCall<A extends unknown[], R>(forms: CallForms<A, R>): (...args: A) => Promise<R> {
   const { sync, pooled, mapError = (error: unknown) => error, now = () => performance.now() } = forms;
-  let slow = false;
+  let slowInARow = 0;
   return (...args) => {
-    if (slow) {
+    if (slowInARow >= SLOW_CALLS_IN_A_ROW) {
       return pooled(...args).catch((error) => {
         throw mapError(error);
       });
     }
     const started = now();
     const result = syncCall(() => sync(...args), mapError);
-    slow = now() - started > SLOW_CALL_MS;
+    slowInARow = now() - started > SLOW_CALL_MS ? slowInARow + 1 : 0;
     return result;
   };
 }
