@@ -15,8 +15,9 @@
  * {@link SLOW_CALL_MS} {@link SLOW_CALLS_IN_A_ROW} times in a row (a file
  * not in the page cache, a network file system) goes on through the pool.
  * Calls that change the file system (open for writing, mkdir, rename,
- * delete) stay asynchronous. The price: on a slow network file system, a metadata call
- * holds up every session of the process while it runs, as in pyftpdlib.
+ * delete) stay asynchronous. The price: on a slow network file system, a
+ * metadata call holds up every session of the process while it runs, as in
+ * pyftpdlib.
  *
  * @module
  */
