@@ -55,6 +55,8 @@ export interface PullQueue {
   takeQueued(): Uint8Array[];
   /** The next chunk, or `null` at the end. At most one may be pending. */
   read(): Promise<Uint8Array | null>;
+  /** Bytes pushed and not yet read. */
+  readonly queuedBytes: number;
 }
 
 const DEFAULT_HIGH_WATER_MARK = 256 * 1024;
@@ -151,6 +153,10 @@ class ChunkQueue implements PullQueue {
     this.#ended = true;
     this.#settleWaiter();
     return taken;
+  }
+
+  get queuedBytes(): number {
+    return this.#queued;
   }
 
   read(): Promise<Uint8Array | null> {

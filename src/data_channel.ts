@@ -152,7 +152,7 @@ async function listenInRange(
   const { host, upgradable } = options;
   for (const port of candidatePorts(options.portRange)) {
     try {
-      return await options.runtime.listen({ host, port, onConnection, upgradable });
+      return await options.runtime.listen({ host, port, onConnection, upgradable, bulk: true });
     } catch (error) {
       if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
     }
@@ -243,7 +243,7 @@ export function openActiveChannel(options: ActiveChannelOptions): DataChannel {
           reject(error);
         };
         const { host, port, localAddress, upgradable } = options;
-        options.runtime.connect({ host, port, localAddress, upgradable }).then(
+        options.runtime.connect({ host, port, localAddress, upgradable, bulk: true }).then(
           (conn) => {
             clearTimeout(timer);
             if (closed) {

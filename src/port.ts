@@ -107,6 +107,10 @@ export interface ListenOptions {
   /** Accepted connections will be handed to {@link Runtime.upgradeTls}; an
    * adapter whose fastest sockets can't be upgraded uses another kind. */
   readonly upgradable?: boolean;
+  /** Connections will carry file data (data channels): an adapter may read
+   * them into large buffers. Control connections, idle by the thousand,
+   * leave it unset. */
+  readonly bulk?: boolean;
 }
 
 /** A bound, listening TCP socket.
@@ -143,6 +147,8 @@ export interface ConnectOptions {
   readonly localAddress?: string;
   /** The connection will be handed to {@link Runtime.upgradeTls}. */
   readonly upgradable?: boolean;
+  /** The connection will carry file data: see {@link ListenOptions.bulk}. */
+  readonly bulk?: boolean;
 }
 
 /** What kind of thing a path names. Symlinks are only reported by `lstat`

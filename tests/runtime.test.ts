@@ -42,18 +42,21 @@ interface Pair {
   dispose(): Promise<void>;
 }
 
-async function connectPair(listenHost = "127.0.0.1", connectHost = "127.0.0.1"): Promise<Pair> {
+/** A listener and a connection to it; `bulk` makes both ends data-channel
+ * connections (on Node, reading into their own buffers). */
+async function connectPair({ listenHost = "127.0.0.1", connectHost = "127.0.0.1", bulk = false } = {}): Promise<Pair> {
   const accepted = Promise.withResolvers<Connection>();
   const opened: Connection[] = [];
   const listener = await runtime.listen({
     host: listenHost,
     port: 0,
+    bulk,
     onConnection: (conn) => {
       opened.push(conn);
       accepted.resolve(conn);
     },
   });
-  const client = await runtime.connect({ host: connectHost, port: listener.address.port });
+  const client = await runtime.connect({ host: connectHost, port: listener.address.port, bulk });
   opened.push(client);
   const server = await within(accepted.promise);
   return {
@@ -164,97 +167,103 @@ async function sendPattern(
   return hash.digest("hex");
 }
 
-/** Hashes everything received; the first reads are slow, then full speed. */
+/** Hashes everything received; the first reads are slow, then full speed.
+ * A slow read hashes its chunk only after the wait, which a chunk must
+ * survive: it stays valid until the next read. */
 async function receiveHash(conn: Connection): Promise<{ hash: string; bytes: number }> {
   const hash = createHash("sha256");
   let bytes = 0;
   let reads = 0;
   for (let chunk = await conn.read(); chunk; chunk = await conn.read()) {
+    if (++reads <= 10) await sleep(20);
     hash.update(chunk);
     bytes += chunk.length;
-    if (++reads <= 10) await sleep(20);
   }
   return { hash: hash.digest("hex"), bytes };
 }
 
-test("64 MiB each way arrive intact, and writes wait while the peer does not read", async () => {
-  const { client, server, dispose } = await connectPair();
-  try {
-    const up = { written: 0 };
-    const down = { written: 0 };
-    const sentUp = sendPattern(client, LARGE_WRITES, up);
-    const sentDown = sendPattern(server, SMALL_WRITES, down);
-    // Nobody reads yet: the writers must stall once the buffers are full.
-    await sleep(400);
-    assert.ok(
-      up.written < TRANSFER_BYTES / 2,
-      `${up.written} bytes written upstream before any read`,
-    );
-    assert.ok(
-      down.written < TRANSFER_BYTES / 2,
-      `${down.written} bytes written downstream before any read`,
-    );
-    const [receivedUp, receivedDown] = await within(
-      Promise.all([receiveHash(server), receiveHash(client)]),
-      60_000,
-    );
-    assert.equal(receivedUp.bytes, TRANSFER_BYTES);
-    assert.equal(receivedDown.bytes, TRANSFER_BYTES);
-    assert.equal(receivedUp.hash, await sentUp);
-    assert.equal(receivedDown.hash, await sentDown);
-    await within(Promise.all([client.closed, server.closed]));
-  } finally {
-    await dispose();
-  }
-});
+for (const bulk of [false, true]) {
+  const kind = bulk ? "bulk connections" : "connections";
 
-test("half-close: the server reads null after closeWrite and can still answer", async () => {
-  const { client, server, dispose } = await connectPair();
-  try {
-    await client.write(encoder.encode("request"));
-    await client.closeWrite();
-    assert.equal(await within(readText(server)), "request");
-    assert.equal(await server.read(), null);
-    await server.write(encoder.encode("reply after FIN"));
-    await server.closeWrite();
-    assert.equal(await within(readText(client)), "reply after FIN");
-    await within(Promise.all([client.closed, server.closed]));
-  } finally {
-    await dispose();
-  }
-});
+  test(`${kind}: 64 MiB each way arrive intact, and writes wait while the peer does not read`, async () => {
+    const { client, server, dispose } = await connectPair({ bulk });
+    try {
+      const up = { written: 0 };
+      const down = { written: 0 };
+      const sentUp = sendPattern(client, LARGE_WRITES, up);
+      const sentDown = sendPattern(server, SMALL_WRITES, down);
+      // Nobody reads yet: the writers must stall once the buffers are full.
+      await sleep(400);
+      assert.ok(
+        up.written < TRANSFER_BYTES / 2,
+        `${up.written} bytes written upstream before any read`,
+      );
+      assert.ok(
+        down.written < TRANSFER_BYTES / 2,
+        `${down.written} bytes written downstream before any read`,
+      );
+      const [receivedUp, receivedDown] = await within(
+        Promise.all([receiveHash(server), receiveHash(client)]),
+        60_000,
+      );
+      assert.equal(receivedUp.bytes, TRANSFER_BYTES);
+      assert.equal(receivedDown.bytes, TRANSFER_BYTES);
+      assert.equal(receivedUp.hash, await sentUp);
+      assert.equal(receivedDown.hash, await sentDown);
+      await within(Promise.all([client.closed, server.closed]));
+    } finally {
+      await dispose();
+    }
+  });
 
-test("close() resolves a pending read with null, is idempotent, and later writes reject", async () => {
-  const { client, server, dispose } = await connectPair();
-  try {
-    const pending = client.read();
-    client.close();
-    assert.equal(await within(pending), null);
-    await within(client.closed);
-    client.close();
-    assert.equal(await client.read(), null);
-    await assert.rejects(client.write(encoder.encode("late")), { code: "EPIPE" });
-    // The peer sees the end of the stream, then its writes fail once the
-    // reset arrives.
-    assert.equal(await within(server.read()), null);
-    const failed = await within((async () => {
-      for (let attempt = 0; attempt < 100; attempt++) {
-        try {
-          await server.write(new Uint8Array(64 * 1024));
-        } catch (error) {
-          return error as { code?: unknown };
+  test(`${kind}: half-close, the server reads null after closeWrite and can still answer`, async () => {
+    const { client, server, dispose } = await connectPair({ bulk });
+    try {
+      await client.write(encoder.encode("request"));
+      await client.closeWrite();
+      assert.equal(await within(readText(server)), "request");
+      assert.equal(await server.read(), null);
+      await server.write(encoder.encode("reply after FIN"));
+      await server.closeWrite();
+      assert.equal(await within(readText(client)), "reply after FIN");
+      await within(Promise.all([client.closed, server.closed]));
+    } finally {
+      await dispose();
+    }
+  });
+
+  test(`${kind}: close() resolves a pending read with null, is idempotent, and later writes reject`, async () => {
+    const { client, server, dispose } = await connectPair({ bulk });
+    try {
+      const pending = client.read();
+      client.close();
+      assert.equal(await within(pending), null);
+      await within(client.closed);
+      client.close();
+      assert.equal(await client.read(), null);
+      await assert.rejects(client.write(encoder.encode("late")), { code: "EPIPE" });
+      // The peer sees the end of the stream, then its writes fail once the
+      // reset arrives.
+      assert.equal(await within(server.read()), null);
+      const failed = await within((async () => {
+        for (let attempt = 0; attempt < 100; attempt++) {
+          try {
+            await server.write(new Uint8Array(64 * 1024));
+          } catch (error) {
+            return error as { code?: unknown };
+          }
+          await sleep(10);
         }
-        await sleep(10);
-      }
-      return undefined;
-    })());
-    assert.ok(failed, "writing to a closed peer never failed");
-    assert.equal(typeof failed.code, "string");
-    await within(server.closed);
-  } finally {
-    await dispose();
-  }
-});
+        return undefined;
+      })());
+      assert.ok(failed, "writing to a closed peer never failed");
+      assert.equal(typeof failed.code, "string");
+      await within(server.closed);
+    } finally {
+      await dispose();
+    }
+  });
+}
 
 test("listen rejects with EADDRINUSE for a port in use, EADDRNOTAVAIL for a foreign address", async () => {
   const first = await runtime.listen({
@@ -314,7 +323,7 @@ test(
   "a listener on :: sees an IPv4 peer as plain IPv4",
   { skip: dualStack ? false : "cannot bind ::" },
   async () => {
-    const { listener, client, server, dispose } = await connectPair("::", "127.0.0.1");
+    const { listener, client, server, dispose } = await connectPair({ listenHost: "::", connectHost: "127.0.0.1" });
     try {
       assert.deepEqual(listener.address, {
         address: "::",

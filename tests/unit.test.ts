@@ -9,6 +9,12 @@ import { formatListLine, formatMlsxLine, formatTimeVal, MLSX_FACTS, permFact } f
 import { encodeReply, formatReply, quotePath } from "../src/reply.ts";
 import { VERSION } from "../src/version.ts";
 import { adaptiveCall, SLOW_CALL_MS, SLOW_CALLS_IN_A_ROW } from "../src/runtime/_sync_call.ts";
+import {
+  FIRST_RECEIVE_BUFFER,
+  MAX_BULK_RECEIVE_BUFFER,
+  MAX_RECEIVE_BUFFER,
+  nextReceiveBuffer,
+} from "../src/runtime/_receive_buffer.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -268,4 +274,21 @@ test("adaptiveCall: synchronous until SLOW_CALLS_IN_A_ROW calls in a row were sl
     mapError: (error) => Object.assign(error as Error, { code: "EMAPPED" }),
   });
   await assert.rejects(failing(), { code: "EMAPPED", message: "at once" });
+});
+
+test("nextReceiveBuffer: four times bigger after a read that filled the buffer, up to the limit", () => {
+  const sizes: number[] = [];
+  let buffer: Uint8Array = new Uint8Array(FIRST_RECEIVE_BUFFER);
+  for (let read = 0; read < 8; read++) {
+    sizes.push(buffer.length);
+    buffer = nextReceiveBuffer(buffer, buffer.length, MAX_BULK_RECEIVE_BUFFER);
+  }
+  const grown = [1, 4, 16, 64, 256, 1024, 1024, 1024].map((kib) => kib * 1024);
+  assert.deepEqual(sizes, grown);
+  // A read that leaves room keeps the buffer, whatever its size.
+  assert.equal(nextReceiveBuffer(buffer, buffer.length - 1, MAX_BULK_RECEIVE_BUFFER), buffer);
+  const small = new Uint8Array(FIRST_RECEIVE_BUFFER);
+  assert.equal(nextReceiveBuffer(small, 0, MAX_RECEIVE_BUFFER), small);
+  const control = nextReceiveBuffer(new Uint8Array(MAX_RECEIVE_BUFFER / 2), MAX_RECEIVE_BUFFER / 2, MAX_RECEIVE_BUFFER);
+  assert.equal(control.length, MAX_RECEIVE_BUFFER);
 });

@@ -12,9 +12,9 @@ import type { Connection, ConnectOptions, Listener, ListenOptions, SocketAddress
 import { createPullQueue, type PullQueue, type PullQueueOptions } from "../_pull_queue.ts";
 import { toSocketAddress } from "./_address.ts";
 import { codedError, connectionClosedError } from "./_errors.ts";
+import { FIRST_RECEIVE_BUFFER, MAX_BULK_RECEIVE_BUFFER, nextReceiveBuffer } from "./_receive_buffer.ts";
 
 const DEFAULT_BACKLOG = 511;
-
 /**
  * Takes the socket back from a connection made by {@link wrapSocket}: the
  * connection stops (its reads give `null`, its `close()` calls `closeWith`,
@@ -84,6 +84,36 @@ const OWNER = Symbol("tsftpd connection");
 type OwnedSocket = net.Socket & { [OWNER]: NetConnection };
 
 /**
+ * The receive side of a bulk connection on Node: the socket reads into one
+ * buffer of this connection's (`onread`) and stops after each chunk until
+ * the consumer asks for the next, when the port lets the chunk be reused.
+ */
+class OwnBufferReceiver {
+  readonly queue: PullQueue = createPullQueue(NEVER_PAUSED);
+  readonly onread: net.OnReadOpts = {
+    buffer: () => this.#buffer,
+    callback: (received, buffer) => this.#received(received, buffer),
+  };
+  #buffer: Uint8Array = new Uint8Array(FIRST_RECEIVE_BUFFER);
+  #stoppedOnChunk = false;
+
+  /** Whether the socket must start reading again for the next `read()`:
+   * it stopped on a chunk the consumer, asking again, is done with. */
+  mayReadOn(): boolean {
+    if (!this.#stoppedOnChunk || this.queue.queuedBytes > 0) return false;
+    this.#stoppedOnChunk = false;
+    return true;
+  }
+
+  #received(received: number, buffer: Uint8Array): false {
+    this.queue.push(buffer.subarray(0, received));
+    this.#buffer = nextReceiveBuffer(buffer, received, MAX_BULK_RECEIVE_BUFFER);
+    this.#stoppedOnChunk = true;
+    return false;
+  }
+}
+
+/**
  * A class, without a closure or a promise it could do without: an idle
  * server's memory is mostly its connections'. So the socket listeners are
  * shared, finding the connection on the socket, and `closed` is made only
@@ -103,6 +133,7 @@ class NetConnection implements Connection {
   #writeClosed: Promise<void> | undefined;
   #drained: Promise<void> | undefined;
   #handedTo: (() => void) | undefined;
+  readonly #receiver: OwnBufferReceiver | undefined;
 
   static #onData(this: OwnedSocket, chunk: Uint8Array): void {
     this[OWNER].#queue.push(chunk);
@@ -127,15 +158,23 @@ class NetConnection implements Connection {
     connection.#closed?.resolve();
   }
 
-  constructor(socket: net.Socket, options: WrapOptions) {
+  /** With a `receiver`, `socket` was made with its `onread`. */
+  constructor(socket: net.Socket, options: WrapOptions, receiver?: OwnBufferReceiver) {
     this.#socket = socket;
     this.#endedByReset = options.endedByReset;
-    // The socket itself has the pause() and resume() the queue wants.
-    this.#queue = createPullQueue(options.pausable === false ? NEVER_PAUSED : socket);
+    this.#receiver = receiver;
+    if (receiver) {
+      this.#queue = receiver.queue;
+      // Flowing, or the socket never emits 'end'; reading stops by onread.
+      socket.resume();
+    } else {
+      // The socket itself has the pause() and resume() the queue wants.
+      this.#queue = createPullQueue(options.pausable === false ? NEVER_PAUSED : socket);
+      socket.on("data", NetConnection.#onData);
+    }
     this.localAddress = toSocketAddress(socket.localAddress ?? "", socket.localPort ?? 0);
     this.remoteAddress = toSocketAddress(socket.remoteAddress ?? "", socket.remotePort ?? 0);
     (socket as OwnedSocket)[OWNER] = this;
-    socket.on("data", NetConnection.#onData);
     socket.on("end", NetConnection.#onEnd);
     socket.on("error", NetConnection.#onError);
     socket.on("close", NetConnection.#onClose);
@@ -148,6 +187,7 @@ class NetConnection implements Connection {
   }
 
   read(): Promise<Uint8Array | null> {
+    if (this.#receiver?.mayReadOn()) this.#socket.resume();
     return this.#queue.read();
   }
 
@@ -197,7 +237,8 @@ class NetConnection implements Connection {
   /** For {@link detachSocket}: stops reading and hands back the socket and
    * what was queued; `undefined` once detached. */
   detach(closeWith: () => void): { socket: net.Socket; queued: Uint8Array[] } | undefined {
-    if (this.#detached) return undefined;
+    // A bulk socket reads into its own buffer, which a TLS layer would not know.
+    if (this.#detached || this.#receiver) return undefined;
     this.#detached = true;
     this.#handedTo = closeWith;
     this.#socket.pause();
@@ -239,9 +280,10 @@ class NetConnection implements Connection {
  * await listener.close();
  * ```
  */
-export async function listenNet(options: ListenOptions): Promise<Listener> {
-  const server = net.createServer({ allowHalfOpen: true });
-  server.on("connection", (socket) => options.onConnection(wrapSocket(socket)));
+export async function listenNet(options: ListenOptions, receive: NetReceive = {}): Promise<Listener> {
+  const ownBuffers = ownsBuffers(options, receive);
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: ownBuffers });
+  server.on("connection", (socket) => options.onConnection(ownBuffers ? rewrapAccepted(socket) : wrapSocket(socket)));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(
@@ -282,18 +324,54 @@ export async function listenNet(options: ListenOptions): Promise<Listener> {
  * conn.close();
  * ```
  */
-export function connectNet(options: ConnectOptions): Promise<Connection> {
+export function connectNet(options: ConnectOptions, receive: NetReceive = {}): Promise<Connection> {
+  const receiver = ownsBuffers(options, receive) ? new OwnBufferReceiver() : undefined;
   return new Promise((resolve, reject) => {
     const socket = net.connect({
       host: options.host,
       port: options.port,
       localAddress: options.localAddress,
       allowHalfOpen: true,
+      onread: receiver?.onread,
     });
     socket.once("error", reject);
     socket.once("connect", () => {
       socket.off("error", reject);
-      resolve(wrapSocket(socket));
+      resolve(new NetConnection(socket, {}, receiver));
     });
   });
+}
+
+/** How the `node:net` adapters receive.
+ *
+ * @example
+ * ```ts
+ * import type { NetReceive } from "./_node_net.ts";
+ * const receive: NetReceive = { ownBuffers: true };
+ * ```
+ */
+export interface NetReceive {
+  /** Bulk connections (not upgradable) read into their own growing buffer
+   * through `onread`, instead of a fresh 64 KiB buffer per read. */
+  readonly ownBuffers?: boolean;
+}
+
+function ownsBuffers(options: ListenOptions | ConnectOptions, receive: NetReceive): boolean {
+  return receive.ownBuffers === true && options.bulk === true && !options.upgradable;
+}
+
+/** A socket accepted paused, moved to a new socket on the same handle that
+ * reads into the connection's own buffer: `onread` is a constructor option,
+ * which `node:net` servers do not pass on. A socket without `_handle` (a
+ * future Node) is kept as it is. */
+function rewrapAccepted(socket: net.Socket): Connection {
+  const holder = socket as net.Socket & { _handle?: unknown };
+  const handle = holder._handle;
+  if (!handle) return wrapSocket(socket.resume());
+  holder._handle = null;
+  // Without a handle, destroy() only settles the accepted socket's books.
+  socket.destroy();
+  const receiver = new OwnBufferReceiver();
+  const options = { handle, allowHalfOpen: true, readable: true, writable: true, onread: receiver.onread };
+  return new NetConnection(new net.Socket(options as net.SocketConstructorOpts), {}, receiver);
 }

@@ -34,13 +34,13 @@ import { connectNet, listenNet } from "./_node_net.ts";
 import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
 import { tlsResetProbe } from "./_deno_tls_reset.ts";
 import { createWriteChain } from "./_write_chain.ts";
+import {
+  FIRST_RECEIVE_BUFFER,
+  MAX_BULK_RECEIVE_BUFFER,
+  MAX_RECEIVE_BUFFER,
+  nextReceiveBuffer,
+} from "./_receive_buffer.ts";
 
-/** First receive buffer of a connection: small, as control connections carry
- * little and an idle session should hold little memory (a pending read pins
- * its buffer). Data connections fill it and grow it within four reads. */
-const MIN_RECEIVE_BUFFER = 1024;
-/** A connection whose reads fill its buffer moves up to this size. */
-const MAX_RECEIVE_BUFFER = 256 * 1024;
 /** Pause before accepting again after a failed accept (EMFILE and the like). */
 const ACCEPT_RETRY_MS = 100;
 
@@ -83,8 +83,9 @@ function unlessMissing<T>(call: () => T): T | undefined {
   }
 }
 
-function wrapConn(conn: Deno.TcpConn): Connection {
-  let buffer = new Uint8Array(MIN_RECEIVE_BUFFER);
+function wrapConn(conn: Deno.TcpConn, bulk: boolean | undefined): Connection {
+  const maxBuffer = bulk ? MAX_BULK_RECEIVE_BUFFER : MAX_RECEIVE_BUFFER;
+  let buffer: Uint8Array = new Uint8Array(FIRST_RECEIVE_BUFFER);
   let closed = false;
   let readDone = false;
   let writeClosed: Promise<void> | undefined;
@@ -136,10 +137,7 @@ function wrapConn(conn: Deno.TcpConn): Connection {
         return null;
       }
       const chunk = buffer.subarray(0, received);
-      // The chunk stays valid: only the next read uses the bigger buffer.
-      if (received === buffer.length && buffer.length < MAX_RECEIVE_BUFFER) {
-        buffer = new Uint8Array(Math.min(buffer.length * 4, MAX_RECEIVE_BUFFER));
-      }
+      buffer = nextReceiveBuffer(buffer, received, maxBuffer);
       return chunk;
     },
     write(data) {
@@ -170,7 +168,7 @@ function wrapConn(conn: Deno.TcpConn): Connection {
 
 async function acceptLoop(
   listener: Deno.TcpListener,
-  onConnection: (conn: Connection) => void,
+  options: ListenOptions,
   isStopped: () => boolean,
 ): Promise<void> {
   while (!isStopped()) {
@@ -182,7 +180,7 @@ async function acceptLoop(
       await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
       continue;
     }
-    onConnection(wrapConn(conn));
+    options.onConnection(wrapConn(conn, options.bulk));
   }
 }
 
@@ -211,7 +209,7 @@ function listen(options: ListenOptions): Promise<Listener> {
     return Promise.reject(withCode(error));
   }
   let stopped = false;
-  const accepting = acceptLoop(listener, options.onConnection, () => stopped);
+  const accepting = acceptLoop(listener, options, () => stopped);
   return Promise.resolve({
     address: toSocketAddress(listener.addr.hostname, listener.addr.port),
     close() {
@@ -230,7 +228,7 @@ async function connect(options: ConnectOptions): Promise<Connection> {
   // control connection's local address), node:net can.
   if (options.upgradable || options.localAddress !== undefined) return await connectNet(options);
   const conn = await posix(Deno.connect({ hostname: options.host, port: options.port }));
-  return wrapConn(conn);
+  return wrapConn(conn, options.bulk);
 }
 
 function toFileInfo(info: Deno.FileInfo): FileInfo {

@@ -7,10 +7,14 @@
 
 import process from "node:process";
 import type { Runtime } from "../port.ts";
-import { connectNet, listenNet } from "./_node_net.ts";
+import { connectNet, listenNet, type NetReceive } from "./_node_net.ts";
 import { nodeFiles } from "./_node_files.ts";
 import { nodeHost } from "./_node_process.ts";
 import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
+
+/** Uploads read into their own buffers: on Node, `onread` is the one way
+ * around a fresh 64 KiB allocation per read. */
+const RECEIVE: NetReceive = { ownBuffers: true };
 
 /**
  * The port implemented with Node's built-in modules.
@@ -30,8 +34,8 @@ import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
 export const runtime: Runtime = {
   name: "node",
   version: process.versions.node,
-  listen: listenNet,
-  connect: connectNet,
+  listen: (options) => listenNet(options, RECEIVE),
+  connect: (options) => connectNet(options, RECEIVE),
   createTlsContext,
   upgradeTls: tlsUpgrade({ pausable: true }),
   files: nodeFiles,
