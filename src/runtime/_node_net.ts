@@ -15,6 +15,7 @@ import { codedError, connectionClosedError } from "./_errors.ts";
 import { FIRST_RECEIVE_BUFFER, MAX_BULK_RECEIVE_BUFFER, nextReceiveBuffer } from "./_receive_buffer.ts";
 
 const DEFAULT_BACKLOG = 511;
+
 /**
  * Takes the socket back from a connection made by {@link wrapSocket}: the
  * connection stops (its reads give `null`, its `close()` calls `closeWith`,
