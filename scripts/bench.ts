@@ -16,16 +16,20 @@
  * default the runtime running this script) on a temporary folder. Every
  * fixture is made over FTP itself (STOR), so the server needs a user with
  * write permission; `--pid` (the server's process, whose descendants are
- * counted too) enables the memory scenario.
+ * counted too) enables the memory scenario and the server CPU rows of
+ * scenarios 3 and 6.
  *
  * Scenarios (`--only 1,2,8` picks some):
  *  1. RETR of one big file in one session, MiB/s
  *  2. STOR of one big file in one session, into a new file, MiB/s
- *  3. logins/s: 32 clients each connect, log in and quit 50 times
+ *  3. logins/s: 32 clients each connect, log in and quit 50 times; with
+ *     `--pid`, also the server's CPU time per login (3-cpu), which the
+ *     client's share of the two cores does not cap as it caps the rate
  *     (3b: `--burst` clients connect and log in all at once; errors counted)
  *  4. `--clients` clients each RETR a `--small-size` file at once, aggregate MiB/s
  *  5. the same with STOR into new files
- *  6. `--list-clients` clients × `--listings` LIST and MLSD of a 1000-file folder, listings/s
+ *  6. `--list-clients` clients × `--listings` LIST and MLSD of a 1000-file folder, listings/s;
+ *     with `--pid`, also the server's CPU time per listing (6-cpu)
  *  7. server memory per idle logged-in session (PSS, KiB), `--idle` sessions;
  *     the slope reads near zero on a server whose heap earlier scenarios
  *     grew, so `compare.ts` runs it alone on a freshly started server
@@ -48,7 +52,7 @@ import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { makeCertificate } from "./_certificate.ts";
 import { FtpControl, type FtpControlOptions, openSocket } from "./_ftp_control.ts";
-import { slope, treePss } from "./_memory.ts";
+import { slope, treeCpuMs, treePss } from "./_process_tree.ts";
 
 const MiB = 1024 * 1024;
 const RUNTIME = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
@@ -193,18 +197,39 @@ async function storBig(control: FtpControl): Promise<number> {
   return result;
 }
 
-async function loginRate(port = serverPort): Promise<number> {
+/** A scenario's figure, and the CPU time the server's process tree used
+ * per unit of work meanwhile (null without `--pid`): the figure says what
+ * the client saw, on two cores it shares with the server; the CPU time says
+ * what the work cost the server. */
+interface Measured<V = number> {
+  readonly value: V;
+  readonly cpuMs: number | null;
+}
+
+/** Times `work` as a rate: the units of work it resolves with (logins,
+ * MiB, ...) per second; and reads the CPU time of `pid`'s process tree
+ * before and after it. */
+async function measure(pid: number | undefined, work: () => Promise<number>): Promise<Measured> {
+  const cpuBefore = pid === undefined ? 0 : treeCpuMs(pid);
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: LOGIN_CLIENTS }, async () => {
-      for (let i = 0; i < LOGINS_PER_CLIENT; i++) {
-        const control = await login(undefined, port);
-        await control.send("QUIT", /^221/);
-        control.destroy();
-      }
-    }),
-  );
-  return (LOGIN_CLIENTS * LOGINS_PER_CLIENT) / ((performance.now() - started) / 1000);
+  const units = await work();
+  const value = units / ((performance.now() - started) / 1000);
+  return { value, cpuMs: pid === undefined ? null : (treeCpuMs(pid) - cpuBefore) / units };
+}
+
+function loginRate(port: number, pid: number | undefined): Promise<Measured> {
+  return measure(pid, async () => {
+    await Promise.all(
+      Array.from({ length: LOGIN_CLIENTS }, async () => {
+        for (let i = 0; i < LOGINS_PER_CLIENT; i++) {
+          const control = await login(undefined, port);
+          await control.send("QUIT", /^221/);
+          control.destroy();
+        }
+      }),
+    );
+    return LOGIN_CLIENTS * LOGINS_PER_CLIENT;
+  });
 }
 
 /** All clients at once; a connection or login that fails or hangs is an error. */
@@ -251,20 +276,21 @@ async function manyStor(): Promise<number> {
   return result;
 }
 
-async function listingRate(): Promise<number | string> {
+async function listingRate(): Promise<Measured<number | string>> {
   const sessions = await loginMany(config.listClients);
   // vsftpd has no MLSD: such a server gets LIST only, and the figure says so.
   const mlsd = /^ MLST/m.test(await sessions[0].send("FEAT", /^211/));
-  const started = performance.now();
-  await Promise.all(sessions.map(async (control) => {
-    for (let i = 0; i < config.listings; i++) {
-      const bytes = await control.listing(i % 2 === 0 || !mlsd ? "LIST" : "MLSD", FOLDER);
-      if (bytes < LIST_FOLDER_FILES * 20) throw new Error(`listing of ${bytes} bytes is too short`);
-    }
-  }));
-  const result = (config.listClients * config.listings) / ((performance.now() - started) / 1000);
+  const { value, cpuMs } = await measure(serverPid, async () => {
+    await Promise.all(sessions.map(async (control) => {
+      for (let i = 0; i < config.listings; i++) {
+        const bytes = await control.listing(i % 2 === 0 || !mlsd ? "LIST" : "MLSD", FOLDER);
+        if (bytes < LIST_FOLDER_FILES * 20) throw new Error(`listing of ${bytes} bytes is too short`);
+      }
+    }));
+    return config.listClients * config.listings;
+  });
   for (const control of sessions) control.quit();
-  return mlsd ? result : `${result.toFixed(0)} (LIST only: no MLSD)`;
+  return { value: mlsd ? value : `${value.toFixed(0)} (LIST only: no MLSD)`, cpuMs };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -368,7 +394,7 @@ async function ceiling(): Promise<{ receive: number; send: number; logins: numbe
     }
     sink.end();
     await acknowledged;
-    return { receive, send: rate(size, started), logins: await loginRate(cannedPort) };
+    return { receive, send: rate(size, started), logins: (await loginRate(cannedPort, undefined)).value };
   } finally {
     peer.kill();
     canned.kill();
@@ -521,18 +547,26 @@ async function startTsftpd(
 }
 
 /** `reads`: the scenario reads the fixtures `setUp` makes (whose uploads grow
- * a server's heap, which the memory scenario must not find grown). */
+ * a server's heap, which the memory scenario must not find grown). `cpu`:
+ * the name of the row, `<id>-cpu`, that shows the server's CPU time per unit
+ * of the scenario's work (with `--pid`). */
 type Scenario = {
   readonly id: string;
   readonly name: string;
   readonly reads?: boolean;
-  run(): Promise<number | string>;
+  readonly cpu?: string;
+  run(): Promise<number | string | Measured<number | string>>;
 };
 
 const SCENARIOS: readonly Scenario[] = [
   { id: "1", name: `RETR ${config.bigBytes / MiB} MiB, MiB/s`, reads: true, run: async () => retrBig(await login()) },
   { id: "2", name: `STOR ${config.bigBytes / MiB} MiB (new file), MiB/s`, run: async () => storBig(await login()) },
-  { id: "3", name: `logins/s, ${LOGIN_CLIENTS} clients × ${LOGINS_PER_CLIENT}`, run: loginRate },
+  {
+    id: "3",
+    name: `logins/s, ${LOGIN_CLIENTS} clients × ${LOGINS_PER_CLIENT}`,
+    cpu: "server CPU per login, ms",
+    run: () => loginRate(serverPort, serverPid),
+  },
   {
     id: "3b",
     name: `${config.burst} simultaneous connect+login, logins/s (errors)`,
@@ -547,6 +581,7 @@ const SCENARIOS: readonly Scenario[] = [
     id: "6",
     name: `LIST/MLSD of ${LIST_FOLDER_FILES} files, ${config.listClients} clients × ${config.listings}, listings/s`,
     reads: true,
+    cpu: "server CPU per listing, ms",
     run: listingRate,
   },
   { id: "7", name: `memory per idle logged-in session (PSS, ${config.idle} sessions), KiB`, run: idleMemory },
@@ -591,16 +626,21 @@ try {
     });
   }
   if (chosen.some((scenario) => scenario.reads)) await setUp();
-  for (const scenario of chosen) results.set(scenario.id, { name: scenario.name, values: [] });
+  for (const scenario of chosen) {
+    results.set(scenario.id, { name: scenario.name, values: [] });
+    if (scenario.cpu && serverPid) results.set(`${scenario.id}-cpu`, { name: scenario.cpu, values: [] });
+  }
   for (let round = 0; round < config.rounds; round++) {
     for (const scenario of chosen) {
-      let value: number | string;
+      let outcome: number | string | Measured<number | string>;
       try {
-        value = await scenario.run();
+        outcome = await scenario.run();
       } catch (error) {
-        value = `error: ${(error as Error).message}`;
+        outcome = `error: ${(error as Error).message}`;
       }
-      results.get(scenario.id)!.values.push(value);
+      const measured = typeof outcome === "object" ? outcome : { value: outcome, cpuMs: null };
+      results.get(scenario.id)!.values.push(measured.value);
+      results.get(`${scenario.id}-cpu`)?.values.push(measured.cpuMs ?? "n/a: the scenario failed");
     }
   }
   const summary = [...results].map(([id, { name, values }]) => {
@@ -619,7 +659,7 @@ try {
     console.log(`server: ${target}; client: ${RUNTIME}; median of ${config.rounds} round(s)`);
     for (const { id, name, value, note } of summary) {
       const shown = [value === null ? "" : format(value), note ?? ""].filter(Boolean).join(" ");
-      console.log(`${id.padStart(4)}. ${name.padEnd(70)} ${shown}`);
+      console.log(`${id.padStart(6)}. ${name.padEnd(70)} ${shown}`);
     }
   }
 } finally {

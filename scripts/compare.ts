@@ -333,7 +333,8 @@ async function main(): Promise<void> {
       `| scenario | ${labels.join(" | ")} |`,
       `|---|${labels.map(() => "---|").join("")}`,
     ];
-    const order = (id: string) => 2 * ALL_SCENARIOS.indexOf(id.replace(TLS_SUFFIX, "")) + (id.endsWith(TLS_SUFFIX) ? 1 : 0);
+    // A row of the same scenario ("7-tls", "3-cpu") follows the scenario's own.
+    const order = (id: string) => 2 * ALL_SCENARIOS.indexOf(id.split("-")[0]) + (id.includes("-") ? 1 : 0);
     const rows = [...table].sort(([a], [b]) => order(a) - order(b));
     for (const [, { name, values, notes }] of rows) {
       const reference = values.get("vsftpd") ? median(values.get("vsftpd")!) : undefined;
@@ -358,7 +359,7 @@ async function main(): Promise<void> {
       `Client ceiling (${flags.client}, one stream, no FTP): ${ceiling}.`,
       `Medians of ${rounds} interleaved round(s)${flags.quick ? ", quick sizes" : ""}; (×) = ratio to vsftpd in this run ` +
       "(and, for ×2 columns, to the same runtime with one worker). " +
-      "Memory and ms per file: lower is better.",
+      "Memory, CPU and ms per file: lower is better.",
     ];
     const report = [...machine, "", ...lines].join("\n");
     console.log(report);

@@ -25,7 +25,7 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { slope, treePss } from "./_memory.ts";
+import { slope, treePss } from "./_process_tree.ts";
 
 const RUNTIMES = ["deno", "bun", "node"] as const;
 const CONNECTIONS = 1000;
