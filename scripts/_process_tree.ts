@@ -66,7 +66,12 @@ const MS_PER_TICK = 10;
  * CPU time, user and system, that `pid` and its descendants have used so
  * far, in ms (Linux only). Children that ended and were waited for count
  * too (`cutime`, `cstime`), so the difference of two readings covers
- * sessions a forking server started and ended in between.
+ * sessions a forking server started and ended in between. A live
+ * process's figure can lag: on a 2-core VM, vsftpd's sessions showed almost
+ * none of a 200 × RETR's CPU time until they ended. So bench.ts gives CPU
+ * rows only for logins, whose sessions end within the measurement, and for
+ * listings, where the figures matched the whole machine's busy time less
+ * the client's.
  *
  * @example
  * ```ts

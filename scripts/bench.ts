@@ -207,7 +207,7 @@ interface Measured<V = number> {
 }
 
 /** Times `work` as a rate: the units of work it resolves with (logins,
- * MiB, ...) per second; and reads the CPU time of `pid`'s process tree
+ * listings) per second; and reads the CPU time of `pid`'s process tree
  * before and after it. */
 async function measure(pid: number | undefined, work: () => Promise<number>): Promise<Measured> {
   const cpuBefore = pid === undefined ? 0 : treeCpuMs(pid);
