@@ -11,7 +11,8 @@
  * ```
  *
  * Runs on Deno (`deno run -A`), Bun and Node; the client side uses `node:net`
- * and is fastest on Bun, which `scripts/compare.ts` therefore uses. With no
+ * (the login scenario the runtime's own sockets, `_login_cycle.ts`) and is
+ * fastest on Bun, which `scripts/compare.ts` therefore uses. With no
  * `--port`, tsftpd is started as a separate process (`--server deno|bun|node`,
  * default the runtime running this script) on a temporary folder. Every
  * fixture is made over FTP itself (STOR), so the server needs a user with
@@ -52,6 +53,7 @@ import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { makeCertificate } from "./_certificate.ts";
 import { FtpControl, type FtpControlOptions, openSocket } from "./_ftp_control.ts";
+import { loginCycle } from "./_login_cycle.ts";
 import { slope, treeCpuMs, treePss } from "./_process_tree.ts";
 
 const MiB = 1024 * 1024;
@@ -222,9 +224,7 @@ function loginRate(port: number, pid: number | undefined): Promise<Measured> {
     await Promise.all(
       Array.from({ length: LOGIN_CLIENTS }, async () => {
         for (let i = 0; i < LOGINS_PER_CLIENT; i++) {
-          const control = await login(undefined, port);
-          await control.send("QUIT", /^221/);
-          control.destroy();
+          await loginCycle({ host: flags.host, port, user: flags.user, password: flags.password, dir: flags.dir });
         }
       }),
     );

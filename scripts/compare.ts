@@ -11,11 +11,15 @@
  * bun scripts/compare.ts --quick --workers-on bun   # plus a column "tsftpd bun ×2" (--workers 2)
  * bun scripts/compare.ts --scaling --quick    # 1 vs 2 workers on every runtime, 200-client scenarios
  * bun scripts/compare.ts --bench-args="--listings 20"   # passed on to bench.ts
+ * bun scripts/compare.ts --pyftpdlib /usr/bin/python3   # plus a column "pyftpdlib"
  * ```
  *
  * Runs on Bun, Node or Deno (`deno run -A`); needs root for vsftpd (from
  * apt: `/usr/sbin/vsftpd`), which serves anonymous users with upload rights
- * from a temporary folder. Linux only (PSS from `/proc`).
+ * from a temporary folder. `--pyftpdlib` names a Python that can import
+ * pyftpdlib (apt: `python3-pyftpdlib`), the issue's other reference: its
+ * handler and server with their defaults, but no connection limit (as
+ * vsftpd's `max_clients=0`), and no TLS. Linux only (PSS from `/proc`).
  *
  * @module
  */
@@ -41,6 +45,7 @@ const { values: flags } = parseArgs({
     "workers-on": { type: "string", default: "" },
     out: { type: "string" },
     "bench-args": { type: "string", default: "" },
+    pyftpdlib: { type: "string" },
   },
 });
 
@@ -212,6 +217,37 @@ async function startVsftpd(index: number, work: string, tls = true): Promise<Ser
   };
 }
 
+/** pyftpdlib as its own `python -m pyftpdlib` runs it, but with no limit
+ * on connections: the memory scenario holds 1000 sessions, and the command
+ * line has no `max_cons` option. */
+const PYFTPDLIB_SERVER = `
+import sys
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+port, root, first, last = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+authorizer = DummyAuthorizer()
+authorizer.add_user("bench", "bench", root, perm="elradfmwMT")
+FTPHandler.authorizer = authorizer
+FTPHandler.passive_ports = range(first, last + 1)
+server = FTPServer(("127.0.0.1", port), FTPHandler)
+server.max_cons = 0
+server.max_cons_per_ip = 0
+server.serve_forever()
+`;
+
+async function startPyftpdlib(python: string, index: number, work: string): Promise<Server> {
+  const root = join(work, "root-pyftpdlib");
+  mkdirSync(root, { recursive: true });
+  const port = await freePort();
+  const from = PASSIVE_BASE + index * PASSIVE_SPAN;
+  const log = join(work, "pyftpdlib.log");
+  const args = ["-c", PYFTPDLIB_SERVER, String(port), root, String(from), String(from + PASSIVE_SPAN - 1)];
+  const child = startProcess(python, args, log);
+  await waitForLog(log, /starting FTP server/, child.exited);
+  return { label: "pyftpdlib", port, pid: child.pid, benchArgs: ["--user", "bench", "--password", "bench"], stop: child.stop };
+}
+
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
@@ -284,6 +320,11 @@ async function main(): Promise<void> {
       const index = starters.length;
       starters.push((tls) => startTsftpd(runtime, index, work, 2, tls));
     }
+    const python = flags.pyftpdlib;
+    if (python) {
+      const index = starters.length;
+      starters.push(() => startPyftpdlib(python, index, work));
+    }
     for (const start of starters) servers.push(await start(true));
     const labels = servers.map((server) => server.label);
     // Workers need a moment to bind before the first burst.
@@ -355,7 +396,11 @@ async function main(): Promise<void> {
     const machine = [
       `Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, loopback.`,
       `Versions: deno ${version(bin("deno"), ["--version"]).replace(/^deno /, "")}, bun ${version(bin("bun"), ["--version"])}, ` +
-      `node ${version(bin("node"), ["--version"])}, ${version("sh", ["-c", `${flags.vsftpd} -v 0>&1`])}; client: ${flags.client} (node:net).`,
+      `node ${version(bin("node"), ["--version"])}, ${version("sh", ["-c", `${flags.vsftpd} -v 0>&1`])}` +
+      (python
+        ? `, pyftpdlib ${version(python, ["-c", "import pyftpdlib, sys; print(pyftpdlib.__ver__, 'on Python', sys.version.split()[0])"])}`
+        : "") +
+      `; client: ${flags.client} (node:net; logins on its own sockets).`,
       `Client ceiling (${flags.client}, one stream, no FTP): ${ceiling}.`,
       `Medians of ${rounds} interleaved round(s)${flags.quick ? ", quick sizes" : ""}; (×) = ratio to vsftpd in this run ` +
       "(and, for ×2 columns, to the same runtime with one worker). " +
