@@ -25,6 +25,16 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The first whole reply in `text` and what follows it, or undefined while
+ * none has fully arrived. A reply ends with a line "NNN " (multi-line
+ * replies end so too). */
+export function splitReply(text: string): { reply: string; rest: string } | undefined {
+  const match = /^\d{3} .*\r?\n/m.exec(text);
+  if (!match) return undefined;
+  const end = match.index + match[0].length;
+  return { reply: text.slice(0, end), rest: text.slice(end) };
+}
+
 /** A TCP connection (no delay), given up after 15 s. */
 export function openSocket(host: string, port: number): Promise<Socket> {
   const socket = connect({ host, port, noDelay: true });
@@ -124,16 +134,13 @@ export class FtpControl {
 
   #deliver(): void {
     if (!this.#waiting) return;
-    // A reply ends with a line "NNN " (multi-line replies end so too).
-    const match = /^(\d{3}) .*\r?\n/m.exec(this.#buffer);
-    if (!match && !this.#failed) return;
+    const split = splitReply(this.#buffer);
+    if (!split && !this.#failed) return;
     const waiting = this.#waiting;
     this.#waiting = null;
-    if (!match) return waiting("");
-    const end = match.index + match[0].length;
-    const reply = this.#buffer.slice(0, end);
-    this.#buffer = this.#buffer.slice(end);
-    waiting(reply);
+    if (!split) return waiting("");
+    this.#buffer = split.rest;
+    waiting(split.reply);
   }
 
   /** The next reply; rejects when the connection failed or the server

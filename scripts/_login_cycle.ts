@@ -10,8 +10,7 @@
  * @module
  */
 
-import { connect } from "node:net";
-import { withTimeout } from "./_ftp_control.ts";
+import { openSocket, splitReply, withTimeout } from "./_ftp_control.ts";
 
 /** Where to log in, and as whom. */
 export interface LoginTarget {
@@ -60,15 +59,13 @@ class Replies {
 
   #deliver(): void {
     if (!this.#waiting) return;
-    // A reply ends with a line "NNN " (multi-line replies end so too).
-    const match = /^\d{3} .*\r?\n/m.exec(this.#text);
-    if (!match && !this.#ended) return;
+    const split = splitReply(this.#text);
+    if (!split && !this.#ended) return;
     const waiting = this.#waiting;
     this.#waiting = undefined;
-    if (!match) return waiting("");
-    const end = match.index + match[0].length;
-    waiting(this.#text.slice(0, end));
-    this.#text = this.#text.slice(end);
+    if (!split) return waiting("");
+    this.#text = split.rest;
+    waiting(split.reply);
   }
 }
 
@@ -108,19 +105,14 @@ const dialDeno: Dial = async (hostname, port, replies) => {
   };
 };
 
-const dialNode: Dial = (host, port, replies) =>
-  new Promise((resolve, reject) => {
-    const socket = connect({ host, port, noDelay: true });
-    socket.setEncoding("latin1");
-    socket.once("error", reject);
-    socket.once("connect", () => {
-      socket.off("error", reject);
-      socket.on("error", () => replies.ended());
-      resolve({ write: (text) => void socket.write(text), close: () => socket.destroy() });
-    });
-    socket.on("data", (text: string) => replies.received(text));
-    socket.on("close", () => replies.ended());
-  });
+const dialNode: Dial = async (host, port, replies) => {
+  const socket = await openSocket(host, port);
+  socket.setEncoding("latin1");
+  socket.on("data", (text: string) => replies.received(text));
+  socket.on("error", () => replies.ended());
+  socket.on("close", () => replies.ended());
+  return { write: (text) => void socket.write(text), close: () => socket.destroy() };
+};
 
 const dial: Dial = "Bun" in globalThis ? dialBun : "Deno" in globalThis ? dialDeno : dialNode;
 
