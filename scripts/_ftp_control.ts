@@ -25,14 +25,54 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The first whole reply in `text` and what follows it, or undefined while
- * none has fully arrived. A reply ends with a line "NNN " (multi-line
- * replies end so too). */
-export function splitReply(text: string): { reply: string; rest: string } | undefined {
-  const match = /^\d{3} .*\r?\n/m.exec(text);
-  if (!match) return undefined;
-  const end = match.index + match[0].length;
-  return { reply: text.slice(0, end), rest: text.slice(end) };
+/** Replies as they arrive, handed out one whole reply at a time.
+ *
+ * @example
+ * ```ts
+ * import { ReplyQueue } from "./_ftp_control.ts";
+ * const replies = new ReplyQueue();
+ * replies.received("220 ready\r\n");
+ * console.log(await replies.next()); // "220 ready\r\n"
+ * ```
+ */
+export class ReplyQueue {
+  #text = "";
+  #waiting: ((reply: string) => void) | undefined;
+  #ended = false;
+
+  received(text: string): void {
+    this.#text += text;
+    this.#deliver();
+  }
+
+  /** The connection ended: a reply asked for beyond what arrived is "". */
+  ended(): void {
+    this.#ended = true;
+    this.#deliver();
+  }
+
+  /** The next reply, or "" once the connection ended without one. At most
+   * one may be pending. */
+  next(): Promise<string> {
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+      this.#deliver();
+    });
+  }
+
+  #deliver(): void {
+    if (!this.#waiting) return;
+    // A reply ends with a line "NNN " (multi-line replies end so too).
+    const match = /^\d{3} .*\r?\n/m.exec(this.#text);
+    if (!match && !this.#ended) return;
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    if (!match) return waiting("");
+    const end = match.index + match[0].length;
+    const reply = this.#text.slice(0, end);
+    this.#text = this.#text.slice(end);
+    waiting(reply);
+  }
 }
 
 /** A TCP connection (no delay), given up after 15 s. */
@@ -64,8 +104,7 @@ export class FtpControl {
   readonly #onReplyTime: ((ms: number) => void) | undefined;
   readonly #replyTimeoutMs: number;
   #socket: Socket;
-  #buffer = "";
-  #waiting: ((reply: string) => void) | null = null;
+  readonly #replies = new ReplyQueue();
   #failed: Error | null = null;
   /** After {@link secure}: the TLS session data connections resume. */
   #tls: { session: Uint8Array | undefined } | null = null;
@@ -78,7 +117,7 @@ export class FtpControl {
     this.#read(socket);
     const fail = (error?: Error) => {
       this.#failed ??= error ?? new Error("control connection closed");
-      this.#deliver();
+      this.#replies.ended();
     };
     socket.on("error", fail);
     socket.on("close", () => fail());
@@ -100,10 +139,7 @@ export class FtpControl {
 
   #read(socket: Socket): void {
     socket.setEncoding("latin1");
-    socket.on("data", (text: string) => {
-      this.#buffer += text;
-      this.#deliver();
-    });
+    socket.on("data", (text: string) => this.#replies.received(text));
   }
 
   /** USER, PASS, TYPE I, and CWD `dir` when given. */
@@ -132,28 +168,10 @@ export class FtpControl {
     await this.send("PROT P", /^2/);
   }
 
-  #deliver(): void {
-    if (!this.#waiting) return;
-    const split = splitReply(this.#buffer);
-    if (!split && !this.#failed) return;
-    const waiting = this.#waiting;
-    this.#waiting = null;
-    if (!split) return waiting("");
-    this.#buffer = split.rest;
-    waiting(split.reply);
-  }
-
   /** The next reply; rejects when the connection failed or the server
    * took longer than the reply timeout. */
   reply(): Promise<string> {
-    return withTimeout(
-      new Promise<string>((resolve) => {
-        this.#waiting = resolve;
-        this.#deliver();
-      }),
-      this.#replyTimeoutMs,
-      "reply",
-    ).then((reply) => {
+    return withTimeout(this.#replies.next(), this.#replyTimeoutMs, "reply").then((reply) => {
       if (reply === "") throw this.#failed ?? new Error("control connection closed");
       return reply;
     });

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { openSocket, splitReply, withTimeout } from "./_ftp_control.ts";
+import { openSocket, ReplyQueue, withTimeout } from "./_ftp_control.ts";
 
 /** Where to log in, and as whom. */
 export interface LoginTarget {
@@ -25,49 +25,13 @@ export interface LoginTarget {
 /** A cycle that takes longer than this counts as failed. */
 const CYCLE_TIMEOUT_MS = 60_000;
 
-/** The client's side of a connection; what it receives goes to {@link Replies}. */
+/** The client's side of a connection; what it receives goes to {@link ReplyQueue}. */
 interface Dialed {
   write(text: string): void;
   close(): void;
 }
 
-type Dial = (host: string, port: number, replies: Replies) => Promise<Dialed>;
-
-/** Replies as they arrive, handed out one whole reply at a time. */
-class Replies {
-  #text = "";
-  #waiting: ((reply: string) => void) | undefined;
-  #ended = false;
-
-  received(text: string): void {
-    this.#text += text;
-    this.#deliver();
-  }
-
-  ended(): void {
-    this.#ended = true;
-    this.#deliver();
-  }
-
-  /** The next reply, or "" once the connection ended without one. */
-  next(): Promise<string> {
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
-      this.#deliver();
-    });
-  }
-
-  #deliver(): void {
-    if (!this.#waiting) return;
-    const split = splitReply(this.#text);
-    if (!split && !this.#ended) return;
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    if (!split) return waiting("");
-    this.#text = split.rest;
-    waiting(split.reply);
-  }
-}
+type Dial = (host: string, port: number, replies: ReplyQueue) => Promise<Dialed>;
 
 const latin1 = new TextDecoder("latin1");
 
@@ -116,7 +80,7 @@ const dialNode: Dial = async (host, port, replies) => {
 
 const dial: Dial = "Bun" in globalThis ? dialBun : "Deno" in globalThis ? dialDeno : dialNode;
 
-async function exchange(connection: Dialed, replies: Replies, line: string | null, expect: RegExp): Promise<void> {
+async function exchange(connection: Dialed, replies: ReplyQueue, line: string | null, expect: RegExp): Promise<void> {
   if (line !== null) connection.write(`${line}\r\n`);
   const reply = await replies.next();
   if (!expect.test(reply)) throw new Error(`${line ?? "greeting"}: ${reply.trim() || "connection closed"}`);
@@ -134,7 +98,7 @@ async function exchange(connection: Dialed, replies: Replies, line: string | nul
  * ```
  */
 export async function loginCycle(target: LoginTarget): Promise<void> {
-  const replies = new Replies();
+  const replies = new ReplyQueue();
   const connection = await dial(target.host, target.port, replies);
   try {
     await withTimeout(
