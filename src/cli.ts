@@ -279,6 +279,11 @@ export async function main(): Promise<void> {
     format: options.logFormat,
     colour: host.isTerminal(),
   });
+  // Log lines are held for a moment (createConsoleLogger): out before exit.
+  const exit = (code: number): never => {
+    logger.flush?.();
+    return host.exit(code);
+  };
   let authorizer: Authorizer;
   try {
     authorizer = options.usersFile !== undefined
@@ -307,6 +312,7 @@ export async function main(): Promise<void> {
   try {
     await server.listen();
   } catch (error) {
+    logger.flush?.(); // the lines before the failure come first
     host.printError(`tsftpd: ${listenFailure(error, `${options.interface ?? "*"}:${options.port}`)}`);
     host.exit(1);
   }
@@ -331,16 +337,16 @@ export async function main(): Promise<void> {
   const stop = () => {
     if (stopping) {
       info(">>> stopping at once <<<");
-      host.exit(1);
+      exit(1);
     }
     stopping = true;
     info(`>>> shutting down FTP server (transfers may finish within ${options.graceSeconds} s) <<<`);
     server.close({ graceMs: options.graceSeconds * 1000 }).then(
       () => {
         info(">>> FTP server stopped <<<");
-        host.exit(0);
+        exit(0);
       },
-      () => host.exit(1),
+      () => exit(1),
     );
   };
   host.onSignal("SIGINT", stop);

@@ -188,6 +188,7 @@ export class MetricsCollector {
         logger.log(record);
       },
       enabled: (level) => level === "error" || (logger.enabled?.(level) ?? true),
+      flush: () => logger.flush?.(),
     };
   }
 }

@@ -168,6 +168,8 @@ export class FtpServer {
   #workers: WorkerGroup | null = null;
   #role: WorkerRole | null = null;
   #tls: TlsSettings | undefined;
+  /** The sessions' logger, flushed once the server has closed. */
+  #logger: Logger | undefined;
 
   /** Only stores the options; nothing is bound until {@link listen}. */
   constructor(options: FtpServerOptions = {}) {
@@ -205,6 +207,7 @@ export class FtpServer {
     };
     const plan = planWorkers(runtime.host, options);
     const context = this.#context(runtime, plan.passivePorts);
+    this.#logger = context.logger;
     const onConnection = (conn: Connection) => this.#serve(context, conn);
     const port = plan.port ?? DEFAULT_PORT;
     const upgradable = this.#tls !== undefined;
@@ -344,6 +347,7 @@ export class FtpServer {
       grace.cancel();
     }
     await Promise.all(this.#sessions.values());
+    this.#logger?.flush?.();
   }
 
   #context(runtime: Runtime, passivePorts: readonly [number, number] | undefined): SessionContext {

@@ -33,3 +33,28 @@ test("logging: a logger's enabled() follows its level, and sessions build no rec
     await fixture.close();
   }
 });
+
+test("logging: the console logger writes a turn's lines to standard error together, and flush() writes them at once", async () => {
+  const written: string[] = [];
+  const original = console.error;
+  console.error = (text: string) => void written.push(text);
+  try {
+    const logger = createConsoleLogger({ level: "info" });
+    const at = (seconds: number) => new Date(2026, 0, 2, 3, 4, seconds);
+    logger.log({ level: "info", time: at(5), message: "one" });
+    logger.log({ level: "debug", time: at(5), message: "below the level" });
+    logger.log({ level: "warn", time: at(6), message: "two", session: { remote: "127.0.0.1:5", user: "ann" } });
+    assert.deepEqual(written, [], "held until the turn ends");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(written, [
+      "[I 2026-01-02 03:04:05] one\n[W 2026-01-02 03:04:06] 127.0.0.1:5-[ann] two",
+    ]);
+    logger.log({ level: "error", time: at(6), message: "three" });
+    logger.flush?.();
+    assert.deepEqual(written.slice(1), ["[E 2026-01-02 03:04:06] three"]);
+    logger.flush?.();
+    assert.equal(written.length, 2, "nothing is written twice");
+  } finally {
+    console.error = original;
+  }
+});

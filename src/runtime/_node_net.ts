@@ -16,6 +16,10 @@ import { FIRST_RECEIVE_BUFFER, MAX_BULK_RECEIVE_BUFFER, nextReceiveBuffer } from
 
 const DEFAULT_BACKLOG = 511;
 
+/** Listening addresses whose accepted sockets each have their own local
+ * address. */
+const WILDCARDS = new Set(["::", "0.0.0.0", ""]);
+
 /**
  * Takes the socket back from a connection made by {@link wrapSocket}: the
  * connection stops (its reads give `null`, its `close()` calls `closeWith`,
@@ -159,8 +163,11 @@ class NetConnection implements Connection {
     connection.#closed?.resolve();
   }
 
-  /** With a `receiver`, `socket` was made with its `onread`. */
-  constructor(socket: net.Socket, options: WrapOptions, receiver?: OwnBufferReceiver) {
+  /** With a `receiver`, `socket` was made with its `onread`. `local` is
+   * the local address when the caller knows it (an accepted socket of a
+   * listener on one address): Bun asks the kernel again on every read of
+   * `localAddress` and `localPort`. */
+  constructor(socket: net.Socket, options: WrapOptions, receiver?: OwnBufferReceiver, local?: SocketAddress) {
     this.#socket = socket;
     this.#endedByReset = options.endedByReset;
     this.#receiver = receiver;
@@ -173,7 +180,7 @@ class NetConnection implements Connection {
       this.#queue = createPullQueue(options.pausable === false ? NEVER_PAUSED : socket);
       socket.on("data", NetConnection.#onData);
     }
-    this.localAddress = toSocketAddress(socket.localAddress ?? "", socket.localPort ?? 0);
+    this.localAddress = local ?? toSocketAddress(socket.localAddress ?? "", socket.localPort ?? 0);
     this.remoteAddress = toSocketAddress(socket.remoteAddress ?? "", socket.remotePort ?? 0);
     (socket as OwnedSocket)[OWNER] = this;
     socket.on("end", NetConnection.#onEnd);
@@ -284,7 +291,11 @@ class NetConnection implements Connection {
 export async function listenNet(options: ListenOptions, receive: NetReceive = {}): Promise<Listener> {
   const ownBuffers = ownsBuffers(options, receive);
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: ownBuffers });
-  server.on("connection", (socket) => options.onConnection(ownBuffers ? rewrapAccepted(socket) : wrapSocket(socket)));
+  // Every accepted socket's local address, unless the listener's is a wildcard.
+  let local: SocketAddress | undefined;
+  server.on("connection", (socket) => {
+    options.onConnection(ownBuffers ? rewrapAccepted(socket, local) : new NetConnection(socket, {}, undefined, local));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(
@@ -304,8 +315,10 @@ export async function listenNet(options: ListenOptions, receive: NetReceive = {}
   // listener they would crash the process, and the server keeps listening.
   server.on("error", () => {});
   const bound = server.address() as net.AddressInfo;
+  const address = toSocketAddress(bound.address, bound.port);
+  if (!WILDCARDS.has(bound.address)) local = address;
   return {
-    address: toSocketAddress(bound.address, bound.port),
+    address,
     close() {
       // server.close()'s callback waits for every accepted connection to end,
       // but the listening socket itself is closed at once.
@@ -365,14 +378,14 @@ function ownsBuffers(options: ListenOptions | ConnectOptions, receive: NetReceiv
  * reads into the connection's own buffer: `onread` is a constructor option,
  * which `node:net` servers do not pass on. A socket without `_handle` (a
  * future Node) is kept as it is. */
-function rewrapAccepted(socket: net.Socket): Connection {
+function rewrapAccepted(socket: net.Socket, local: SocketAddress | undefined): Connection {
   const holder = socket as net.Socket & { _handle?: unknown };
   const handle = holder._handle;
-  if (!handle) return wrapSocket(socket.resume());
+  if (!handle) return new NetConnection(socket.resume(), {}, undefined, local);
   holder._handle = null;
   // Without a handle, destroy() only settles the accepted socket's books.
   socket.destroy();
   const receiver = new OwnBufferReceiver();
   const options = { handle, allowHalfOpen: true, readable: true, writable: true, onread: receiver.onread };
-  return new NetConnection(new net.Socket(options as net.SocketConstructorOpts), {}, receiver);
+  return new NetConnection(new net.Socket(options as net.SocketConstructorOpts), {}, receiver, local);
 }

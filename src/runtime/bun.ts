@@ -145,7 +145,8 @@ class BunConnection implements Connection {
     this.#isClosed = true;
     if (error) this.#queue.fail(error);
     else this.#queue.end();
-    this.#failWrites(error ?? connectionClosedError());
+    // Most connections close with no write pending: no error to build.
+    if (this.#head) this.#failWrites(error ?? connectionClosedError());
     this.#closed?.resolve();
   }
 
