@@ -61,6 +61,11 @@ const SCALING_SCENARIOS = "3,3b,4,5,6";
 const MEMORY_SCENARIO = "7";
 /** Marks the memory scenario's row for servers started with TLS configured. */
 const TLS_SUFFIX = "-tls";
+/** Logins, measured again on the fresh servers without TLS configured: on
+ * Deno and Bun, TLS puts tsftpd's control connections on node:net. */
+const PLAIN_LOGIN_SCENARIO = "3";
+/** Marks the rows measured on servers without TLS configured. */
+const PLAIN_SUFFIX = "-plain";
 /** Passive ranges sit below the ephemeral range (32768+), so a client's own
  * outgoing ports never collide with them. */
 const PASSIVE_BASE = 20000;
@@ -351,6 +356,8 @@ async function main(): Promise<void> {
       // Plain FTP sessions, on servers as a plain FTP site runs them and as
       // an FTPS site does: TLS moves tsftpd's control connections on Deno
       // and Bun to node:net, whose sockets cost more (scripts/floors.ts).
+      // The plain servers then log clients in too, once their memory is read.
+      const plainLogins = chosen.includes(PLAIN_LOGIN_SCENARIO);
       for (let round = 0; round < rounds; round++) {
         for (const tls of [false, true]) {
           for (const start of starters) {
@@ -359,10 +366,15 @@ async function main(): Promise<void> {
             await sleep(1000);
             process.stderr.write(`memory round ${round + 1}/${rounds}: ${server.label}, fresh, TLS ${tls ? "on" : "off"}\n`);
             const results = runBench(server, MEMORY_SCENARIO);
-            record(
-              server.label,
-              tls ? results.map((result) => ({ ...result, id: `${result.id}${TLS_SUFFIX}`, name: `${result.name}, TLS configured` })) : results,
-            );
+            if (tls) {
+              record(server.label, results.map((result) => ({ ...result, id: `${result.id}${TLS_SUFFIX}`, name: `${result.name}, TLS configured` })));
+            } else {
+              record(server.label, results);
+              if (plainLogins) {
+                const logins = runBench(server, PLAIN_LOGIN_SCENARIO);
+                record(server.label, logins.map((result) => ({ ...result, id: `${result.id}${PLAIN_SUFFIX}`, name: `${result.name}, no TLS configured` })));
+              }
+            }
             await server.stop();
             servers.pop();
           }
@@ -404,6 +416,7 @@ async function main(): Promise<void> {
       `Client ceiling (${flags.client}, one stream, no FTP): ${ceiling}.`,
       `Medians of ${rounds} interleaved round(s)${flags.quick ? ", quick sizes" : ""}; (×) = ratio to vsftpd in this run ` +
       "(and, for ×2 columns, to the same runtime with one worker). " +
+      "Servers offer FTPS (pyftpdlib: plain only) except in rows marked \"no TLS configured\". " +
       "Memory, CPU and ms per file: lower is better.",
     ];
     const report = [...machine, "", ...lines].join("\n");
