@@ -287,6 +287,11 @@ function runBench(server: Server, only: string | undefined): BenchResult[] {
   return bench([...target, ...(only ? ["--only", only] : [])]);
 }
 
+/** `results` as rows of their own: `suffix` on each id, `note` after each name. */
+function marked(results: readonly BenchResult[], suffix: string, note: string): BenchResult[] {
+  return results.map((result) => ({ ...result, id: `${result.id}${suffix}`, name: `${result.name}, ${note}` }));
+}
+
 /** The client's own limits on one stream, against a raw TCP peer. */
 function clientCeiling(): string {
   const results = bench(["--ceiling", "--only", "none", "--port", "1"]);
@@ -367,13 +372,10 @@ async function main(): Promise<void> {
             process.stderr.write(`memory round ${round + 1}/${rounds}: ${server.label}, fresh, TLS ${tls ? "on" : "off"}\n`);
             const results = runBench(server, MEMORY_SCENARIO);
             if (tls) {
-              record(server.label, results.map((result) => ({ ...result, id: `${result.id}${TLS_SUFFIX}`, name: `${result.name}, TLS configured` })));
+              record(server.label, marked(results, TLS_SUFFIX, "TLS configured"));
             } else {
               record(server.label, results);
-              if (plainLogins) {
-                const logins = runBench(server, PLAIN_LOGIN_SCENARIO);
-                record(server.label, logins.map((result) => ({ ...result, id: `${result.id}${PLAIN_SUFFIX}`, name: `${result.name}, no TLS configured` })));
-              }
+              if (plainLogins) record(server.label, marked(runBench(server, PLAIN_LOGIN_SCENARIO), PLAIN_SUFFIX, "no TLS configured"));
             }
             await server.stop();
             servers.pop();

@@ -167,7 +167,7 @@ export interface ConsoleLoggerOptions {
  * text or JSON. Lines for standard error are held until the end of the
  * event loop's turn (at most a few milliseconds) and written together:
  * a busy server logs four lines per login, four system calls where the
- * login itself makes about fifteen. `flush()` writes them at once.
+ * login itself makes about twenty. `flush()` writes them at once.
  *
  * @example
  * ```ts
@@ -180,8 +180,8 @@ export interface ConsoleLoggerOptions {
 export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger {
   const threshold = RANK[options.level ?? "info"];
   const format = options.format === "json" ? formatJsonLine : (record: LogRecord) => formatLogLine(record, options);
-  const sink = options.write ? undefined : new HeldLines();
-  const write = options.write ?? ((line: string) => sink!.add(line));
+  const held = new HeldLines();
+  const write = options.write ?? ((line: string) => held.add(line));
   return {
     log(record) {
       if (RANK[record.level] >= threshold) write(format(record));
@@ -190,7 +190,7 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger 
       return RANK[level] >= threshold;
     },
     flush() {
-      sink?.flush();
+      held.flush();
     },
   };
 }

@@ -44,7 +44,7 @@ test("logging: the console logger writes a turn's lines to standard error togeth
     logger.log({ level: "info", time: at(5), message: "one" });
     logger.log({ level: "debug", time: at(5), message: "below the level" });
     logger.log({ level: "warn", time: at(6), message: "two", session: { remote: "127.0.0.1:5", user: "ann" } });
-    assert.deepEqual(written, [], "held until the turn ends");
+    assert.equal(written.length, 0, "held until the turn ends");
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(written, [
       "[I 2026-01-02 03:04:05] one\n[W 2026-01-02 03:04:06] 127.0.0.1:5-[ann] two",
@@ -54,6 +54,12 @@ test("logging: the console logger writes a turn's lines to standard error togeth
     assert.deepEqual(written.slice(1), ["[E 2026-01-02 03:04:06] three"]);
     logger.flush?.();
     assert.equal(written.length, 2, "nothing is written twice");
+    for (let i = 0; i < 256; i++) logger.log({ level: "info", time: at(7), message: `line ${i}` });
+    assert.deepEqual(
+      written.map((text) => text.split("\n").length),
+      [2, 1, 256],
+      "a full batch goes out without waiting for the turn to end",
+    );
   } finally {
     console.error = original;
   }
