@@ -165,8 +165,7 @@ class NetConnection implements Connection {
 
   /** With a `receiver`, `socket` was made with its `onread`. `local` is
    * the local address when the caller knows it (an accepted socket of a
-   * listener on one address): Bun asks the kernel again on every read of
-   * `localAddress` and `localPort`. */
+   * listener on one address), which spares a `getsockname` per connection. */
   constructor(socket: net.Socket, options: WrapOptions, receiver?: OwnBufferReceiver, local?: SocketAddress) {
     this.#socket = socket;
     this.#endedByReset = options.endedByReset;

@@ -1,12 +1,11 @@
 /**
- * TLS for every adapter, on `node:tls`: the only server-side TLS upgrade
- * that works on all three runtimes (Deno's native TLS can't upgrade an
- * accepted socket; Bun's `upgradeTLS` loses bytes given to the plain
- * handlers and its TLS listeners don't share sessions, pitfalls P4 and P5).
+ * TLS for the Deno and Node adapters, on `node:tls`: Deno's native TLS
+ * can't upgrade an accepted socket (Bun has its own, `upgradeTLS`, see
+ * `bun.ts`).
  *
- * So connections that TLS may take over are `node:net` sockets on every
- * runtime (`upgradable` in the listen and connect options), handed to
- * `TLSSocket` directly. `TLSSocket` over a JS `Duplex` around a native
+ * So connections that TLS may take over are `node:net` sockets there
+ * (`upgradable` in the listen and connect options), handed to `TLSSocket`
+ * directly. `TLSSocket` over a JS `Duplex` around a native
  * socket was tried and fails: Deno never sends close_notify on it, Bun
  * truncates large sends.
  *
@@ -20,10 +19,6 @@ import * as tls from "node:tls";
 import type { Connection, TlsConnection, TlsContext, TlsContextOptions, UpgradeOptions } from "../port.ts";
 import { codedError } from "./_errors.ts";
 import { detachSocket, wrapSocket } from "./_node_net.ts";
-
-/** How long a TLS connection whose sending side has ended may wait, when
- * closed, for the peer to close first. */
-const CLOSE_GRACE_MS = 5_000;
 
 /** Session IDs remembered for TLS 1.2 clients that resume by ID alone. */
 const SESSION_CACHE_SIZE = 1024;
@@ -53,6 +48,25 @@ function sessionIdServer(): tls.Server {
 }
 
 /**
+ * Throws unless `cert` is a valid certificate and `key` its private key:
+ * TLS libraries that accept anything (Deno's `createSecureContext`, Bun's
+ * `upgradeTLS`) would only fail at the first handshake.
+ *
+ * @example
+ * ```ts
+ * import { assertKeyPair } from "./_node_tls.ts";
+ * declare const cert: string, key: string;
+ * assertKeyPair({ cert, key });
+ * ```
+ */
+export function assertKeyPair(options: Pick<TlsContextOptions, "cert" | "key">): void {
+  const certificate = new X509Certificate(options.cert);
+  if (!certificate.checkPrivateKey(createPrivateKey(options.key))) {
+    throw new Error("the private key does not belong to the certificate");
+  }
+}
+
+/**
  * Builds a secure context: one per certificate, shared by every control and
  * data connection so that data connections resume the control connection's
  * session (tickets are keyed per context).
@@ -65,12 +79,7 @@ function sessionIdServer(): tls.Server {
  * ```
  */
 export function createTlsContext(options: TlsContextOptions): TlsContext {
-  // Deno's createSecureContext accepts anything; a bad certificate would
-  // only show at the first handshake.
-  const certificate = new X509Certificate(options.cert);
-  if (!certificate.checkPrivateKey(createPrivateKey(options.key))) {
-    throw new Error("the private key does not belong to the certificate");
-  }
+  assertKeyPair(options);
   const secureContext = tls.createSecureContext({
     cert: options.cert,
     key: options.key,
@@ -174,31 +183,18 @@ async function upgrade(
     const onSecure = () => {
       socket.off("error", fail);
       socket.off("close", fail);
-      let writeEnded = false;
       const result: TlsConnection = {
         read: () => connection.read(),
         write: (data) => connection.write(data),
         setNoDelay: (noDelay) => connection.setNoDelay(noDelay),
         closed: connection.closed,
-        // Bun's TLSSocket doesn't report them; they are the plain socket's.
+        // The plain socket's, known already.
         localAddress: conn.localAddress,
         remoteAddress: conn.remoteAddress,
         protocol: socket.getProtocol() ?? "unknown",
         sessionReused: socket.isSessionReused(),
-        closeWrite() {
-          writeEnded = true;
-          return connection.closeWrite();
-        },
-        close() {
-          if (!writeEnded || socket.destroyed) return connection.close();
-          // Bun's TLSSocket reports its end before close_notify and the last
-          // records have left, so destroying it now could cut a download:
-          // the peer closes first, or the grace period ends.
-          const timer = setTimeout(() => connection.close(), CLOSE_GRACE_MS);
-          // It must not keep a program that is done from exiting (Node, Bun).
-          (timer as { unref?: () => void }).unref?.();
-          socket.once("close", () => clearTimeout(timer));
-        },
+        closeWrite: () => connection.closeWrite(),
+        close: () => connection.close(),
       };
       secure = result;
       resolve(result);

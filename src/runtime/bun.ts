@@ -2,13 +2,22 @@
  * The Bun adapter: `Bun.listen`/`Bun.connect` sockets, files on `node:fs`.
  * Bun's file stream reads as fast as synchronous `node:fs` reads, but spends
  * a quarter more CPU when 200 downloads run at once, and its file writer
- * can neither append nor truncate. Connections that TLS may take over come
- * from `node:net`, for `node:tls` (see `_node_tls.ts` for why not
- * `upgradeTLS`).
+ * can neither append nor truncate.
+ *
+ * TLS is Bun's own `upgradeTLS` on those sockets, for control, implicit and
+ * data connections alike: its sessions resume across listeners, where
+ * `node:tls` on a `node:net` socket never resumes an `upgradeTLS` session,
+ * and a `node:net` control connection costs Bun twice the CPU per login of
+ * a native one. Two pitfalls shape it: bytes the plain handlers were given
+ * never reach TLS, so a connection that TLS may take over reads nothing
+ * until it is first read (a data connection's ClientHello waits in the
+ * kernel); and the plain handlers go on receiving the ciphertext, which
+ * they drop.
  *
  * @module
  */
 
+import { constants } from "node:crypto";
 import type {
   Connection,
   ConnectOptions,
@@ -16,14 +25,18 @@ import type {
   ListenOptions,
   Runtime,
   SocketAddress,
+  TlsConnection,
+  TlsContext,
+  TlsContextOptions,
+  UpgradeOptions,
 } from "../port.ts";
 import { createPullQueue, type PullQueue } from "../_pull_queue.ts";
 import { toSocketAddress } from "./_address.ts";
-import { connectionClosedError } from "./_errors.ts";
+import { codedError, connectionClosedError } from "./_errors.ts";
 import { nodeFiles } from "./_node_files.ts";
-import { connectNet, listenNet } from "./_node_net.ts";
+import { connectNet } from "./_node_net.ts";
 import { nodeHost } from "./_node_process.ts";
-import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
+import { assertKeyPair } from "./_node_tls.ts";
 
 /** A write the kernel has not wholly taken yet, waiting for `drain`; later
  * writes queue behind it. */
@@ -57,16 +70,20 @@ class BunConnection implements Connection {
    * every socket it accepts, so a session's setNoDelay(true) can skip the
    * system call. */
   #noDelay: boolean | undefined;
+  /** Paused until the first read, for TLS to take over untouched. */
+  #held: boolean;
+  /** The TLS connection this socket now carries. */
+  #upgraded: BunTlsConnection | undefined;
 
-  /** `listenerPort` is the local port of an accepted socket, known without
-   * the system call that `socket.localPort` makes. */
-  constructor(socket: BunSocket, listenerPort?: number) {
+  constructor(socket: BunSocket, options: BunConnectionOptions) {
     this.#socket = socket;
-    this.#noDelay = listenerPort === undefined ? undefined : true;
-    this.localAddress = toSocketAddress(socket.localAddress, listenerPort ?? socket.localPort);
-    this.remoteAddress = toSocketAddress(socket.remoteAddress, socket.remotePort);
+    this.#noDelay = options.noDelay;
+    this.localAddress = options.localAddress;
+    this.remoteAddress = options.remoteAddress;
     // The socket itself has the pause() and resume() the queue wants.
     this.#queue = createPullQueue(socket);
+    this.#held = options.held === true;
+    if (this.#held) socket.pause();
   }
 
   get closed(): Promise<void> {
@@ -76,6 +93,10 @@ class BunConnection implements Connection {
   }
 
   read(): Promise<Uint8Array | null> {
+    if (this.#held) {
+      this.#held = false;
+      this.#socket.resume();
+    }
     return this.#queue.read();
   }
 
@@ -104,6 +125,7 @@ class BunConnection implements Connection {
   }
 
   close(): void {
+    if (this.#upgraded) return this.#upgraded.close();
     if (this.#isClosed) return;
     this.#queue.close();
     // end() sends FIN and closes the socket at once (the 'close' handler
@@ -118,9 +140,42 @@ class BunConnection implements Connection {
     this.#socket.setNoDelay(noDelay);
   }
 
+  /**
+   * Hands the socket over to a TLS server handshake. Plain bytes the
+   * reader has not taken are dropped, never run (CVE-2011-0411); reading
+   * stops before `preface` goes out, so the ClientHello that answers it
+   * stays in the kernel for TLS.
+   */
+  async upgrade(settings: BunTlsSettings, preface: Uint8Array | undefined): Promise<TlsConnection> {
+    this.#held = true;
+    this.#socket.pause();
+    this.#queue.takeQueued();
+    try {
+      if (preface) await this.write(preface);
+      if (this.#isClosed) throw connectionClosedError();
+      // `isServer`, which bun-types 1.4.5 lacks, makes an outgoing socket
+      // (active mode) the TLS server too.
+      const upgradeOptions: Bun.TLSUpgradeOptions<BunConnection> & { isServer: boolean } = {
+        tls: settings,
+        isServer: true,
+        socket: tlsHandlers,
+      };
+      const [, tls] = this.#socket.upgradeTLS<BunConnection>(upgradeOptions);
+      const secure = new BunTlsConnection(tls, this);
+      tls.data = secure;
+      this.#upgraded = secure;
+      tls.resume();
+      return await secure.handshaken;
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
   /** Socket events, forwarded by {@link handlers}. */
   received(chunk: Uint8Array): void {
-    this.#queue.push(chunk);
+    // After an upgrade the plain socket still sees the ciphertext.
+    if (!this.#upgraded) this.#queue.push(chunk);
   }
 
   drained(): void {
@@ -143,6 +198,7 @@ class BunConnection implements Connection {
   settle(error?: Error): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
+    this.#upgraded?.settle(error);
     if (error) this.#queue.fail(error);
     else this.#queue.end();
     // Most connections close with no write pending: no error to build.
@@ -156,11 +212,103 @@ class BunConnection implements Connection {
   }
 }
 
-/** Handlers shared by every socket; each one forwards to `socket.data`. */
-function handlers(onOpen?: (connection: Connection) => void, listenerPort?: () => number) {
+/** How a {@link BunConnection} starts. */
+interface BunConnectionOptions {
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  /** Whether Nagle's algorithm is known to be off already. */
+  readonly noDelay?: boolean;
+  /** Read nothing until the first `read()`: TLS may take the socket over. */
+  readonly held?: boolean;
+}
+
+/** What `upgradeTLS` is given for one {@link TlsContext}. */
+interface BunTlsSettings {
+  readonly cert: string;
+  readonly key: string;
+  readonly secureOptions: number;
+}
+
+/**
+ * The TLS side of an upgraded socket. Its addresses are the plain socket's;
+ * the peer's close_notify is answered with ours (ftplib waits for it).
+ */
+class BunTlsConnection extends BunConnection implements TlsConnection {
+  protocol = "unknown";
+  sessionReused = false;
+  readonly #handshake = Promise.withResolvers<TlsConnection>();
+  #shaken = false;
+
+  constructor(socket: BunSocket, plain: BunConnection) {
+    super(socket, { localAddress: plain.localAddress, remoteAddress: plain.remoteAddress });
+  }
+
+  get handshaken(): Promise<TlsConnection> {
+    return this.#handshake.promise;
+  }
+
+  shaken(socket: BunSocket, success: boolean): void {
+    if (this.#shaken) return;
+    this.#shaken = true;
+    if (!success) {
+      this.close();
+      this.#handshake.reject(codedError("ECONNRESET", "the TLS handshake failed"));
+      return;
+    }
+    this.protocol = socket.getTLSVersion() ?? "unknown";
+    this.sessionReused = socket.isSessionReused();
+    this.#handshake.resolve(this);
+  }
+
+  override ended(): void {
+    super.ended();
+    void this.closeWrite();
+  }
+
+  override settle(error?: Error): void {
+    if (!this.#shaken) {
+      this.#shaken = true;
+      this.#handshake.reject(error ?? codedError("ECONNRESET", "connection closed during the TLS handshake"));
+    }
+    super.settle(error);
+  }
+}
+
+/** Handlers of every TLS socket; `socket.data` is set just after the
+ * upgrade, before any of them but `open` can run. */
+const tlsHandlers: Bun.SocketHandler<BunConnection> = {
+  handshake(socket, success) {
+    (socket.data as BunTlsConnection).shaken(socket, success);
+  },
+  data(socket, chunk) {
+    socket.data.received(chunk);
+  },
+  drain(socket) {
+    socket.data.drained();
+  },
+  end(socket) {
+    socket.data.ended();
+  },
+  close(socket, error) {
+    socket.data?.settle(error);
+  },
+};
+
+/** Handlers shared by every plain socket; each one forwards to `socket.data`.
+ * `listenerPort` is the local port of an accepted socket, known without the
+ * system call that `socket.localPort` makes; Bun turns Nagle's algorithm off
+ * on every socket it accepts. */
+function handlers(options: { onOpen?: (connection: Connection) => void; listenerPort?: () => number; held?: boolean }) {
+  const { onOpen, listenerPort, held } = options;
   return {
     open(socket: BunSocket) {
-      socket.data = new BunConnection(socket, listenerPort?.());
+      const port = listenerPort?.();
+      socket.data = new BunConnection(socket, {
+        localAddress: toSocketAddress(socket.localAddress, port ?? socket.localPort),
+        remoteAddress: toSocketAddress(socket.remoteAddress, socket.remotePort),
+        noDelay: port === undefined ? undefined : true,
+        held,
+      });
       onOpen?.(socket.data);
     },
     data(socket: BunSocket, chunk: Uint8Array) {
@@ -179,7 +327,6 @@ function handlers(onOpen?: (connection: Connection) => void, listenerPort?: () =
 }
 
 function listen(options: ListenOptions): Promise<Listener> {
-  if (options.upgradable) return listenNet(options);
   // Bun.listen has no backlog option, so options.backlog is ignored here;
   // its own backlog is 512 (`ss -ltn`).
   // Bun.listen takes `reusePort` (SO_REUSEPORT), which bun-types 1.4.5 lacks.
@@ -190,7 +337,7 @@ function listen(options: ListenOptions): Promise<Listener> {
     // Without it Bun closes the socket as soon as the peer half-closes.
     allowHalfOpen: true,
     // The listener exists before its first connection opens.
-    socket: handlers(options.onConnection, () => listener.port),
+    socket: handlers({ onOpen: options.onConnection, listenerPort: () => listener.port, held: options.upgradable }),
   };
   let listener: Bun.TCPSocketListener<BunConnection>;
   try {
@@ -213,15 +360,42 @@ function listen(options: ListenOptions): Promise<Listener> {
 
 async function connect(options: ConnectOptions): Promise<Connection> {
   // Bun.connect cannot bind a source address (active mode connects from the
-  // control connection's local address), node:net can.
-  if (options.upgradable || options.localAddress !== undefined) return await connectNet(options);
+  // control connection's local address), node:net can. A connection for
+  // TLS must be Bun's own to resume the control connection's session, so
+  // there the kernel picks the source address: the control connection's on
+  // a host with one route to the client.
+  if (!options.upgradable && options.localAddress !== undefined) return await connectNet(options);
   const socket = await Bun.connect<BunConnection>({
     hostname: options.host,
     port: options.port,
     allowHalfOpen: true,
-    socket: handlers(),
+    socket: handlers({ held: options.upgradable }),
   });
   return socket.data;
+}
+
+const tlsSettings = new WeakMap<TlsContext, BunTlsSettings>();
+
+function createTlsContext(options: TlsContextOptions): TlsContext {
+  assertKeyPair(options);
+  // upgradeTLS has no minVersion; BoringSSL takes the same as option bits.
+  let secureOptions = constants.SSL_OP_NO_TLSv1 | constants.SSL_OP_NO_TLSv1_1;
+  if (options.minVersion === "TLSv1.3") secureOptions |= constants.SSL_OP_NO_TLSv1_2;
+  // Without tickets nothing can be resumed (Bun keeps no session-ID cache).
+  if (!options.resumption) secureOptions |= constants.SSL_OP_NO_TICKET;
+  const context: TlsContext = { minVersion: options.minVersion };
+  tlsSettings.set(context, { cert: options.cert, key: options.key, secureOptions });
+  return context;
+}
+
+function upgradeTls(conn: Connection, context: TlsContext, options: UpgradeOptions = {}): Promise<TlsConnection> {
+  const settings = tlsSettings.get(context);
+  if (!settings) return Promise.reject(new Error("upgradeTls: the context was not made by this runtime's createTlsContext"));
+  if (!(conn instanceof BunConnection)) {
+    conn.close();
+    return Promise.reject(new Error("upgradeTls: the connection was not listened for or connected with `upgradable`"));
+  }
+  return conn.upgrade(settings, options.preface);
 }
 
 /**
@@ -245,7 +419,7 @@ export const runtime: Runtime = {
   listen,
   connect,
   createTlsContext,
-  upgradeTls: tlsUpgrade({ pausable: true }),
+  upgradeTls,
   files: nodeFiles,
   host: nodeHost,
 };
