@@ -6,11 +6,13 @@
  *   keeps a read pending (`Deno.listen`, `Bun.listen`, `node:net`), PSS slope
  *   over 1000 connections opened in five steps, as bench.ts scenario 7
  *   measures a server; and the same on `node:net` for Deno and Bun, which
- *   tsftpd's listeners use once TLS is configured (AUTH TLS upgrades with
- *   `node:tls`);
+ *   tsftpd's listeners on Deno use once TLS is configured (AUTH TLS
+ *   upgrades with `node:tls` there);
  * - one directory entry's metadata: a synchronous `lstat` per name of a
  *   1000-file folder (`Deno.lstatSync`, `node:fs` on Bun and Node), plus the
- *   folder's read, which every LIST and MLSD of it pays;
+ *   folder's read, which every LIST and MLSD of it pays; and the adapter's
+ *   own `readDir` per entry (on Bun and Deno `statx` relative to the open
+ *   folder, through their FFI; on Node `lstat`);
  * - 200 uploads at once, as bench.ts scenario 5 without FTP: 200 connections
  *   each send 10 MB, which one thread writes into a new file per connection
  *   (`Deno.Conn.read` and `node:net`'s `onread` into the connection's own
@@ -21,7 +23,7 @@
  * A row "C" measures the same without a runtime (`_floors.c`, built with the
  * system's `cc` when there is one): what a C server like vsftpd pays, by
  * absolute path and, as vsftpd gets it by `chdir`, relative to the folder
- * (`fstatat`), which no runtime offers.
+ * (`fstatat`), which no runtime's own API offers.
  *
  * ```sh
  * bun scripts/floors.ts          # every runtime, markdown table (Linux only)
@@ -37,6 +39,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { FIRST_RECEIVE_BUFFER, MAX_BULK_RECEIVE_BUFFER, nextReceiveBuffer } from "../src/runtime/_receive_buffer.ts";
+import { loadRuntime } from "../src/runtime/load.ts";
 import { slope, treePss } from "./_process_tree.ts";
 
 const RUNTIMES = ["deno", "bun", "node"] as const;
@@ -61,7 +64,8 @@ async function probe(kind: string): Promise<void> {
   }
   const folder = makeFolder();
   const lstat = "Deno" in globalThis ? (path: string) => Deno.lstatSync(path) : (path: string) => lstatSync(path);
-  const best = { list: Infinity, lstat: Infinity };
+  const { files } = await loadRuntime();
+  const best = { list: Infinity, lstat: Infinity, readDir: Infinity };
   for (let round = 0; round < 20; round++) {
     let started = performance.now();
     const names = "Deno" in globalThis ? Array.from(Deno.readDirSync(folder), (entry) => entry.name) : readdirSync(folder);
@@ -69,9 +73,13 @@ async function probe(kind: string): Promise<void> {
     started = performance.now();
     for (const name of names) lstat(`${folder}/${name}`);
     best.lstat = Math.min(best.lstat, (performance.now() - started) / names.length);
+    started = performance.now();
+    await files.readDir(folder);
+    best.readDir = Math.min(best.readDir, (performance.now() - started) / names.length);
   }
   rmSync(folder, { recursive: true });
-  console.log(`lstat ${(best.lstat * 1000).toFixed(2)} list ${(best.list * 1000).toFixed(0)}`);
+  const micro = (ms: number) => (ms * 1000).toFixed(2);
+  console.log(`lstat ${micro(best.lstat)} list ${(best.list * 1000).toFixed(0)} readDir ${micro(best.readDir)}`);
 }
 
 function makeFolder(): string {
@@ -254,11 +262,11 @@ async function idleFloor(runtime: string, kind: "idle" | "idle-net"): Promise<nu
   return slope(counts, sizes);
 }
 
-async function lstatFloor(runtime: string): Promise<{ lstat: number; list: number }> {
+async function lstatFloor(runtime: string): Promise<{ lstat: number; list: number; readDir: number }> {
   const { child, line } = runProbe(runtime, "lstat");
-  const [, lstat, , list] = (await line).split(" ");
+  const [, lstat, , list, , readDir] = (await line).split(" ");
   child.kill();
-  return { lstat: Number(lstat), list: Number(list) };
+  return { lstat: Number(lstat), list: Number(list), readDir: Number(readDir) };
 }
 
 async function lstatFloorC(binary: string): Promise<{ lstat: number; relative: number; list: number }> {
@@ -313,28 +321,30 @@ if (probeIndex > 0) {
 } else {
   console.log(
     "| runtime | PSS per bare idle connection, KiB | the same on node:net, KiB | sync lstat per entry, µs " +
+      "| tsftpd's readDir, per entry with the folder's read, µs " +
       `| reading a 1000-file folder, µs | ${UPLOADS} uploads of 10 MB into new files, MiB/s |`,
   );
-  console.log("|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|");
   for (const runtime of RUNTIMES) {
     const memory = await idleFloor(runtime, "idle");
     const onNet = runtime === "node" ? "(the same)" : (await idleFloor(runtime, "idle-net")).toFixed(1);
-    const { lstat, list } = await lstatFloor(runtime);
+    const { lstat, list, readDir } = await lstatFloor(runtime);
     const uploads = await uploadFloor(runProbe(runtime, "upload"));
     console.log(
-      `| ${runtime} | ${memory.toFixed(1)} | ${onNet} | ${lstat.toFixed(2)} | ${list.toFixed(0)} | ${uploads.toFixed(0)} |`,
+      `| ${runtime} | ${memory.toFixed(1)} | ${onNet} | ${lstat.toFixed(2)} | ${readDir.toFixed(2)} | ${list.toFixed(0)} ` +
+        `| ${uploads.toFixed(0)} |`,
     );
   }
   const build = mkdtempSync(join(tmpdir(), "tsftpd-floors-c-"));
   try {
     const binary = buildC(build);
     if (!binary) {
-      console.log("| C | no C compiler (cc) here | | | | |");
+      console.log("| C | no C compiler (cc) here | | | | | |");
     } else {
       const { lstat, relative, list } = await lstatFloorC(binary);
       const uploads = await uploadFloor(spawnProbe(binary, ["upload"]));
       console.log(
-        `| C | n/a | n/a | ${lstat.toFixed(2)} (relative to the folder: ${relative.toFixed(2)}) | ${list.toFixed(0)} ` +
+        `| C | n/a | n/a | ${lstat.toFixed(2)} (relative to the folder: ${relative.toFixed(2)}) | n/a | ${list.toFixed(0)} ` +
           `| ${uploads.toFixed(0)} |`,
       );
     }

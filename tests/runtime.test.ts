@@ -476,6 +476,38 @@ test("openRead reads from an offset, across many chunks", async () => {
   });
 });
 
+test("readDir gives each entry exactly lstat's metadata: big, old, odd and unusually named entries too", async () => {
+  await inTempDir(async (dir) => {
+    const big = path.join(dir, "big.bin");
+    fs.writeFileSync(big, "");
+    fs.truncateSync(big, 5 * 2 ** 32 + 7);
+    const old = path.join(dir, "före 1970 ✓");
+    fs.writeFileSync(old, "x");
+    const before1970 = new Date(-86_399_750);
+    fs.utimesSync(old, before1970, before1970);
+    // Seconds with a fraction of a millisecond.
+    fs.writeFileSync(path.join(dir, "fraction"), "");
+    fs.utimesSync(path.join(dir, "fraction"), 1_609_372_800.2505, 1_609_372_800.2505);
+    fs.symlinkSync(path.join(dir, "nowhere"), path.join(dir, "broken"));
+    fs.mkdirSync(path.join(dir, "sub"), { mode: 0o750 });
+    fs.chmodSync(path.join(dir, "sub"), 0o1750);
+    fs.writeFileSync(path.join(dir, "hard"), "yy");
+    fs.linkSync(path.join(dir, "hard"), path.join(dir, "hard2"));
+    const entries = await runtime.files.readDir(dir);
+    assert.deepEqual(entries.map((entry) => entry.name), ["big.bin", "broken", "fraction", "före 1970 ✓", "hard", "hard2", "sub"]);
+    for (const entry of entries) {
+      assert.deepEqual(entry.info, await runtime.files.lstat(path.join(dir, entry.name)), entry.name);
+    }
+    const byName = new Map(entries.map((entry) => [entry.name, entry.info]));
+    assert.equal(byName.get("big.bin")?.size, 5 * 2 ** 32 + 7);
+    assert.ok(byName.get("före 1970 ✓")!.mtimeMs < 0);
+    assert.equal(byName.get("broken")?.kind, "symlink");
+    assert.equal(byName.get("sub")?.mode, 0o1750);
+    assert.equal(byName.get("hard")?.nlink, 2);
+    assert.equal(byName.get("hard")?.ino, fs.statSync(path.join(dir, "hard2")).ino);
+  });
+});
+
 test("readDir reports files, folders and symlinks; stat follows links, lstat does not", async () => {
   await inTempDir(async (dir) => {
     fs.writeFileSync(path.join(dir, "file.txt"), "12345");

@@ -22,11 +22,12 @@ import {
   writeSync,
 } from "node:fs";
 import * as fsp from "node:fs/promises";
-import type { FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
+import type { DirEntry, FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
 import { entriesWithInfo } from "./_dir_entries.ts";
 import { assertRegularFile, kindOfMode } from "./_file_kind.ts";
 import { fileChunks } from "./_file_reader.ts";
 import { fileSink } from "./_file_writer.ts";
+import type { FolderStatx } from "./_statx.ts";
 import { adaptiveCall, syncCall } from "./_sync_call.ts";
 
 function toFileInfo(stats: Stats): FileInfo {
@@ -130,6 +131,25 @@ async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
   }, () => handle.close());
 }
 
+function lstatIfPresent(path: string): FileInfo | undefined {
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  return stats && toFileInfo(stats);
+}
+
+/**
+ * {@link FilePort.readDir} on `node:fs`, with `statx` where the runtime
+ * binds it (Bun).
+ *
+ * @example
+ * ```ts
+ * import { readDirWith } from "./_node_files.ts";
+ * console.log((await readDirWith("/")).length > 0); // true
+ * ```
+ */
+export async function readDirWith(path: string, statx?: FolderStatx): Promise<DirEntry[]> {
+  return await entriesWithInfo(path, await fsp.readdir(path), lstatIfPresent, statx);
+}
+
 /**
  * Real file-system access through `node:fs`, whose errors already carry POSIX
  * codes on Node and Bun.
@@ -147,12 +167,7 @@ export const nodeFiles: FilePort = {
   lstat(path) {
     return syncCall(() => toFileInfo(lstatSync(path)));
   },
-  async readDir(path) {
-    return await entriesWithInfo(path, await fsp.readdir(path), (entry) => {
-      const stats = lstatSync(entry, { throwIfNoEntry: false });
-      return stats && toFileInfo(stats);
-    });
-  },
+  readDir: (path) => readDirWith(path),
   async mkdir(path) {
     await fsp.mkdir(path);
   },

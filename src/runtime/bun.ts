@@ -17,7 +17,9 @@
  * @module
  */
 
+import { dlopen } from "bun:ffi";
 import { constants } from "node:crypto";
+import process from "node:process";
 import type {
   Connection,
   ConnectOptions,
@@ -33,10 +35,11 @@ import type {
 import { createPullQueue, type PullQueue } from "../_pull_queue.ts";
 import { toSocketAddress } from "./_address.ts";
 import { codedError, connectionClosedError } from "./_errors.ts";
-import { nodeFiles } from "./_node_files.ts";
+import { nodeFiles, readDirWith } from "./_node_files.ts";
 import { connectNet } from "./_node_net.ts";
 import { nodeHost } from "./_node_process.ts";
 import { assertKeyPair } from "./_node_tls.ts";
+import { FolderStatx, STATX_LAYOUT_READABLE, type StatxCall } from "./_statx.ts";
 
 /** A write the kernel has not wholly taken yet, waiting for `drain`; later
  * writes queue behind it. */
@@ -398,6 +401,22 @@ function upgradeTls(conn: Connection, context: TlsContext, options: UpgradeOptio
   return conn.upgrade(settings, options.preface);
 }
 
+/** libc's `statx` through `bun:ffi`, where there is one to bind (Linux). */
+function libcStatx(): StatxCall | undefined {
+  if (process.platform !== "linux" || !STATX_LAYOUT_READABLE) return undefined;
+  try {
+    const { symbols } = dlopen("libc.so.6", {
+      statx: { args: ["i32", "ptr", "i32", "u32", "ptr"], returns: "i32" },
+    });
+    return symbols.statx;
+  } catch {
+    return undefined;
+  }
+}
+
+const statx = libcStatx();
+const folderStatx = statx && new FolderStatx(statx);
+
 /**
  * The port implemented with Bun's native sockets.
  *
@@ -420,6 +439,6 @@ export const runtime: Runtime = {
   connect,
   createTlsContext,
   upgradeTls,
-  files: nodeFiles,
+  files: folderStatx ? { ...nodeFiles, readDir: (path) => readDirWith(path, folderStatx) } : nodeFiles,
   host: nodeHost,
 };
