@@ -62,7 +62,7 @@ const MEMORY_SCENARIO = "7";
 /** Marks the memory scenario's row for servers started with TLS configured. */
 const TLS_SUFFIX = "-tls";
 /** Logins, measured again on the fresh servers without TLS configured: on
- * Deno and Bun, TLS puts tsftpd's control connections on node:net. */
+ * Deno, TLS puts tsftpd's control connections on node:net. */
 const PLAIN_LOGIN_SCENARIO = "3";
 /** Marks the rows measured on servers without TLS configured. */
 const PLAIN_SUFFIX = "-plain";
@@ -360,7 +360,7 @@ async function main(): Promise<void> {
       for (const server of servers.splice(0)) await server.stop();
       // Plain FTP sessions, on servers as a plain FTP site runs them and as
       // an FTPS site does: TLS moves tsftpd's control connections on Deno
-      // and Bun to node:net, whose sockets cost more (scripts/floors.ts).
+      // to node:net, whose sockets cost more (scripts/floors.ts).
       // The plain servers then log clients in too, once their memory is read.
       const plainLogins = chosen.includes(PLAIN_LOGIN_SCENARIO);
       for (let round = 0; round < rounds; round++) {
