@@ -1,6 +1,7 @@
 /**
  * Directory listings with metadata, gathered in batches of synchronous
- * `lstat` calls (or `statx` relative to the folder, `_statx.ts`). Per entry, an asynchronous `lstat` costs 15-20 µs on Deno
+ * `lstat` calls (or `statx` relative to the folder, `_statx.ts`). Per
+ * entry, an asynchronous `lstat` costs 15-20 µs on Deno
  * and Node (a promise plus a trip through a thread pool) and a synchronous one
  * 3-4 µs, which decides how many listings of a big folder a server can make
  * per second. Batches keep one huge folder from holding up other sessions.
@@ -44,9 +45,9 @@ export async function entriesWithInfo(
   // times cheaper than sorting the entries with a comparator afterwards.
   names.sort();
   const entries: DirEntry[] = [];
-  const fd = statx?.open(folder);
-  const infoOf = statx && fd !== undefined
-    ? (name: string) => statx.infoOf(fd, name) ?? lstatSync(prefix + name)
+  const opened = statx?.open(folder);
+  const infoOf = opened
+    ? (name: string) => opened.infoOf(name) ?? lstatSync(prefix + name)
     : (name: string) => lstatSync(prefix + name);
   try {
     for (let start = 0; start < names.length; start += BATCH) {
@@ -57,7 +58,7 @@ export async function entriesWithInfo(
       }
     }
   } finally {
-    if (statx && fd !== undefined) statx.close(fd);
+    opened?.close();
   }
   return entries;
 }

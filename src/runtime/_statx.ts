@@ -11,15 +11,13 @@
  */
 
 import { closeSync, constants, openSync } from "node:fs";
+import process from "node:process";
 import type { FileInfo } from "../port.ts";
 import { kindOfMode } from "./_file_kind.ts";
 
 /** libc's `statx(dirfd, name, flags, mask, buffer)` as a runtime's FFI
  * binds it: 0, or -1. `name` is NUL-terminated UTF-8. */
 export type StatxCall = (dirfd: number, name: Uint8Array, flags: number, mask: number, buffer: Uint8Array) => number;
-
-/** Whether `statx`'s fields can be read as this machine's words. */
-export const STATX_LAYOUT_READABLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const AT_SYMLINK_NOFOLLOW = 0x100;
 /** type, mode, nlink, uid, gid, mtime, ino, size: what a listing shows. */
@@ -29,20 +27,60 @@ const STATX_WANTED = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x100 | 0x200;
 const NAME_BYTES = 1024;
 const TWO_32 = 2 ** 32;
 
+/** How a {@link FolderStatx} reports times. */
+export interface FolderStatxOptions {
+  /** Modification times truncated to whole milliseconds, as the runtime's
+   * own `lstat` gives them (Deno). */
+  readonly wholeMilliseconds?: boolean;
+}
+
 /**
- * Reads the entries of one folder through `statx`, one at a time; the
- * buffers are shared, so it is not reentrant (listings are synchronous
- * batches).
+ * A {@link FolderStatx} on `statx` as `bind` binds it, on Linux (the only
+ * system with `statx`) on a little-endian machine (the layout is read as
+ * its words); `undefined` elsewhere, or when `bind` gives nothing or
+ * throws (no libc to open, no permission).
+ *
+ * @example
+ * ```ts
+ * import { folderStatx, type StatxCall } from "./_statx.ts";
+ * declare function bindStatx(): StatxCall | undefined;
+ * const statx = folderStatx(bindStatx);
+ * ```
+ */
+export function folderStatx(
+  bind: () => StatxCall | undefined,
+  options: FolderStatxOptions = {},
+): FolderStatx | undefined {
+  const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  if (process.platform !== "linux" || !littleEndian) return undefined;
+  try {
+    const statx = bind();
+    return statx && new FolderStatx(statx, options);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One open folder whose entries {@link FolderStatx} examines. */
+export interface OpenFolder {
+  /** The metadata of `name`, without following a symlink; `undefined` when
+   * it no longer exists (or can't be examined). */
+  infoOf(name: string): FileInfo | undefined;
+  close(): void;
+}
+
+/**
+ * Reads the entries of folders through `statx`, one at a time; the buffers
+ * are shared, so it is not reentrant (listings are synchronous batches).
  *
  * @example
  * ```ts
  * import { FolderStatx, type StatxCall } from "./_statx.ts";
  * declare const statx: StatxCall;
- * const reader = new FolderStatx(statx);
- * const folder = reader.open("/srv");
+ * const folder = new FolderStatx(statx).open("/srv");
  * if (folder !== undefined) {
- *   console.log(reader.infoOf(folder, "a.txt")?.size);
- *   reader.close(folder);
+ *   console.log(folder.infoOf("a.txt")?.size);
+ *   folder.close();
  * }
  * ```
  */
@@ -54,30 +92,24 @@ export class FolderStatx {
   readonly #words = new Uint32Array(this.#buffer.buffer);
   readonly #encoder = new TextEncoder();
 
-  /** `wholeMilliseconds`: modification times truncated to whole
-   * milliseconds, as the runtime's own `lstat` gives them (Deno). */
-  constructor(statx: StatxCall, options: { readonly wholeMilliseconds?: boolean } = {}) {
+  constructor(statx: StatxCall, options: FolderStatxOptions = {}) {
     this.#statx = statx;
     this.#wholeMilliseconds = options.wholeMilliseconds === true;
   }
 
-  /** A descriptor for folder `path`, or `undefined` when it can't be
-   * opened (the caller falls back to paths). */
-  open(path: string): number | undefined {
+  /** Folder `path`, or `undefined` when it can't be opened (the caller
+   * falls back to paths). */
+  open(path: string): OpenFolder | undefined {
+    let fd: number;
     try {
-      return openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+      fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
     } catch {
       return undefined;
     }
+    return { infoOf: (name) => this.#infoOf(fd, name), close: () => closeSync(fd) };
   }
 
-  close(fd: number): void {
-    closeSync(fd);
-  }
-
-  /** The metadata of `name` in the folder `fd`, without following a
-   * symlink; `undefined` when it no longer exists (or can't be examined). */
-  infoOf(fd: number, name: string): FileInfo | undefined {
+  #infoOf(fd: number, name: string): FileInfo | undefined {
     if (!this.#encode(name)) return undefined;
     if (this.#statx(fd, this.#name, AT_SYMLINK_NOFOLLOW, STATX_WANTED, this.#buffer) !== 0) return undefined;
     const w = this.#words;

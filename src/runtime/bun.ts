@@ -19,7 +19,6 @@
 
 import { dlopen } from "bun:ffi";
 import { constants } from "node:crypto";
-import process from "node:process";
 import type {
   Connection,
   ConnectOptions,
@@ -39,7 +38,7 @@ import { nodeFiles, readDirWith } from "./_node_files.ts";
 import { connectNet } from "./_node_net.ts";
 import { nodeHost } from "./_node_process.ts";
 import { assertKeyPair } from "./_node_tls.ts";
-import { FolderStatx, STATX_LAYOUT_READABLE, type StatxCall } from "./_statx.ts";
+import { folderStatx } from "./_statx.ts";
 
 /** A write the kernel has not wholly taken yet, waiting for `drain`; later
  * writes queue behind it. */
@@ -401,21 +400,10 @@ function upgradeTls(conn: Connection, context: TlsContext, options: UpgradeOptio
   return conn.upgrade(settings, options.preface);
 }
 
-/** libc's `statx` through `bun:ffi`, where there is one to bind (Linux). */
-function libcStatx(): StatxCall | undefined {
-  if (process.platform !== "linux" || !STATX_LAYOUT_READABLE) return undefined;
-  try {
-    const { symbols } = dlopen("libc.so.6", {
-      statx: { args: ["i32", "ptr", "i32", "u32", "ptr"], returns: "i32" },
-    });
-    return symbols.statx;
-  } catch {
-    return undefined;
-  }
-}
-
-const statx = libcStatx();
-const folderStatx = statx && new FolderStatx(statx);
+/** Listings by libc's `statx`, bound through `bun:ffi`. */
+const listingStatx = folderStatx(() =>
+  dlopen("libc.so.6", { statx: { args: ["i32", "ptr", "i32", "u32", "ptr"], returns: "i32" } }).symbols.statx
+);
 
 /**
  * The port implemented with Bun's native sockets.
@@ -439,6 +427,6 @@ export const runtime: Runtime = {
   connect,
   createTlsContext,
   upgradeTls,
-  files: folderStatx ? { ...nodeFiles, readDir: (path) => readDirWith(path, folderStatx) } : nodeFiles,
+  files: listingStatx ? { ...nodeFiles, readDir: (path) => readDirWith(path, listingStatx) } : nodeFiles,
   host: nodeHost,
 };

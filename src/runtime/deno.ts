@@ -29,7 +29,7 @@ import { assertRegularFile, fileKind } from "./_file_kind.ts";
 import { nodeFiles } from "./_node_files.ts";
 import { fileChunks } from "./_file_reader.ts";
 import { fileSink } from "./_file_writer.ts";
-import { FolderStatx, STATX_LAYOUT_READABLE, type StatxCall } from "./_statx.ts";
+import { folderStatx } from "./_statx.ts";
 import { adaptiveCall, syncCall } from "./_sync_call.ts";
 import { connectNet, listenNet } from "./_node_net.ts";
 import { createTlsContext, tlsUpgrade } from "./_node_tls.ts";
@@ -307,24 +307,17 @@ async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
   return fileSink(writePart, () => file.close());
 }
 
-/** libc's `statx` through `Deno.dlopen`, where there is one to bind (Linux)
- * and the program may (`--allow-ffi`, which `-A` gives); asking first never
- * prompts. */
-function libcStatx(): StatxCall | undefined {
-  if (Deno.build.os !== "linux" || !STATX_LAYOUT_READABLE) return undefined;
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
-  try {
-    const { symbols } = Deno.dlopen("libc.so.6", {
-      statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
-    });
-    return symbols.statx;
-  } catch {
-    return undefined;
-  }
-}
-
-const statx = libcStatx();
-const folderStatx = statx && new FolderStatx(statx, { wholeMilliseconds: true });
+/** Listings by libc's `statx`, bound through `Deno.dlopen` when the program
+ * may (`--allow-ffi`, which `-A` gives); asking first never prompts. */
+const listingStatx = folderStatx(
+  () =>
+    Deno.permissions.querySync({ name: "ffi" }).state === "granted"
+      ? Deno.dlopen("libc.so.6", {
+        statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
+      }).symbols.statx
+      : undefined,
+  { wholeMilliseconds: true },
+);
 
 /** What unlink(2) gives for a directory: Linux says EISDIR, POSIX EPERM. */
 const UNLINK_DIRECTORY_CODE = Deno.build.os === "linux" ? "EISDIR" : "EPERM";
@@ -341,7 +334,7 @@ const files: FilePort = {
   async readDir(path) {
     try {
       const names = Array.from(Deno.readDirSync(path), (entry) => entry.name);
-      return await entriesWithInfo(path, names, (entry) => unlessMissing(() => toFileInfo(Deno.lstatSync(entry))), folderStatx);
+      return await entriesWithInfo(path, names, (entry) => unlessMissing(() => toFileInfo(Deno.lstatSync(entry))), listingStatx);
     } catch (error) {
       throw withCode(error);
     }
