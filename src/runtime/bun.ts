@@ -14,6 +14,14 @@
  * kernel); and the plain handlers go on receiving the ciphertext, which
  * they drop.
  *
+ * A plain data connection reads what the kernel already holds with libc's
+ * `read(2)`, bound through `bun:ffi`, into a buffer of its own, whenever
+ * its consumer asks: Bun copies each chunk it receives out of its receive
+ * buffer into a new one, and that copy and allocation cost uploads a third
+ * or more of their rate (STOR of 1 GiB 4.2 → 7.0 GiB/s, 200 × STOR 10 MB
+ * 2.6 → 4.0 on one machine). Bun's own read still waits for data, and sees
+ * the end of the stream and errors.
+ *
  * @module
  */
 
@@ -38,6 +46,7 @@ import { nodeFiles, readDirWith } from "./_node_files.ts";
 import { connectNet } from "./_node_net.ts";
 import { nodeHost } from "./_node_process.ts";
 import { assertKeyPair } from "./_node_tls.ts";
+import { FIRST_RECEIVE_BUFFER, MAX_BULK_RECEIVE_BUFFER, nextReceiveBuffer } from "./_receive_buffer.ts";
 import { folderStatx } from "./_statx.ts";
 
 /** A write the kernel has not wholly taken yet, waiting for `drain`; later
@@ -50,6 +59,20 @@ interface PendingWrite {
 }
 
 type BunSocket = Bun.Socket<BunConnection>;
+
+/** libc, where `bun:ffi` finds it (glibc on Linux). */
+const libc = (() => {
+  try {
+    return dlopen("libc.so.6", {
+      // At most 1 MiB a call: the count (or -1) fits in the low 32 bits.
+      read: { args: ["i32", "ptr", "u64"], returns: "i32" },
+      statx: { args: ["i32", "ptr", "i32", "u32", "ptr"], returns: "i32" },
+    }).symbols;
+  } catch {
+    return undefined;
+  }
+})();
+const readFd = libc?.read;
 
 /**
  * One Bun socket as the port's {@link Connection}. A class, without a
@@ -76,6 +99,8 @@ class BunConnection implements Connection {
   #held: boolean;
   /** The TLS connection this socket now carries. */
   #upgraded: BunTlsConnection | undefined;
+  /** A plain data connection's own receive buffer, for direct reads. */
+  #buffer: Uint8Array | undefined;
 
   constructor(socket: BunSocket, options: BunConnectionOptions) {
     this.#socket = socket;
@@ -86,6 +111,7 @@ class BunConnection implements Connection {
     this.#queue = createPullQueue(socket);
     this.#held = options.held === true;
     if (this.#held) socket.pause();
+    if (options.bulk && readFd) this.#buffer = new Uint8Array(FIRST_RECEIVE_BUFFER);
   }
 
   get closed(): Promise<void> {
@@ -99,7 +125,25 @@ class BunConnection implements Connection {
       this.#held = false;
       this.#socket.resume();
     }
+    if (this.#buffer && this.#queue.queuedBytes === 0) {
+      const chunk = this.#readDirect(this.#buffer);
+      if (chunk) return Promise.resolve(chunk);
+    }
     return this.#queue.read();
+  }
+
+  /** What the kernel holds for this socket already, or nothing: none
+   * there yet, the end of the stream or an error, which Bun's own read
+   * then sees and reports. */
+  #readDirect(buffer: Uint8Array): Uint8Array | undefined {
+    // `fd`, which bun-types 1.4.5 lacks, is -1 once Bun has closed the
+    // socket, whose number may already name another file.
+    const { fd } = this.#socket as BunSocket & { readonly fd: number };
+    if (fd < 0 || this.#upgraded) return undefined;
+    const received = readFd!(fd, buffer, buffer.length);
+    if (received <= 0) return undefined;
+    this.#buffer = nextReceiveBuffer(buffer, received, MAX_BULK_RECEIVE_BUFFER);
+    return buffer.subarray(0, received);
   }
 
   // Bun's write is unbuffered: it returns how much the kernel accepted, and
@@ -222,6 +266,8 @@ interface BunConnectionOptions {
   readonly noDelay?: boolean;
   /** Read nothing until the first `read()`: TLS may take the socket over. */
   readonly held?: boolean;
+  /** A plain socket that carries file data: read it directly. */
+  readonly bulk?: boolean;
 }
 
 /** What `upgradeTLS` is given for one {@link TlsContext}. */
@@ -300,8 +346,10 @@ const tlsHandlers: Bun.SocketHandler<BunConnection> = {
  * `listenerPort` is the local port of an accepted socket, known without the
  * system call that `socket.localPort` makes; Bun turns Nagle's algorithm off
  * on every socket it accepts. */
-function handlers(options: { onOpen?: (connection: Connection) => void; listenerPort?: () => number; held?: boolean }) {
-  const { onOpen, listenerPort, held } = options;
+function handlers(
+  options: { onOpen?: (connection: Connection) => void; listenerPort?: () => number; held?: boolean; bulk?: boolean },
+) {
+  const { onOpen, listenerPort, held, bulk } = options;
   return {
     open(socket: BunSocket) {
       const port = listenerPort?.();
@@ -310,6 +358,7 @@ function handlers(options: { onOpen?: (connection: Connection) => void; listener
         remoteAddress: toSocketAddress(socket.remoteAddress, socket.remotePort),
         noDelay: port === undefined ? undefined : true,
         held,
+        bulk,
       });
       onOpen?.(socket.data);
     },
@@ -339,7 +388,12 @@ function listen(options: ListenOptions): Promise<Listener> {
     // Without it Bun closes the socket as soon as the peer half-closes.
     allowHalfOpen: true,
     // The listener exists before its first connection opens.
-    socket: handlers({ onOpen: options.onConnection, listenerPort: () => listener.port, held: options.upgradable }),
+    socket: handlers({
+      onOpen: options.onConnection,
+      listenerPort: () => listener.port,
+      held: options.upgradable,
+      bulk: options.bulk,
+    }),
   };
   let listener: Bun.TCPSocketListener<BunConnection>;
   try {
@@ -371,7 +425,7 @@ async function connect(options: ConnectOptions): Promise<Connection> {
     hostname: options.host,
     port: options.port,
     allowHalfOpen: true,
-    socket: handlers({ held: options.upgradable }),
+    socket: handlers({ held: options.upgradable, bulk: options.bulk }),
   });
   return socket.data;
 }
@@ -400,10 +454,8 @@ function upgradeTls(conn: Connection, context: TlsContext, options: UpgradeOptio
   return conn.upgrade(settings, options.preface);
 }
 
-/** Listings by libc's `statx`, bound through `bun:ffi`. */
-const listingStatx = folderStatx(() =>
-  dlopen("libc.so.6", { statx: { args: ["i32", "ptr", "i32", "u32", "ptr"], returns: "i32" } }).symbols.statx
-);
+/** Listings by libc's `statx`. */
+const listingStatx = folderStatx(() => libc?.statx);
 
 /**
  * The port implemented with Bun's native sockets.
