@@ -141,6 +141,27 @@ emit({"reply": reply, "size": ftp.size("stored.bin")})
   });
 });
 
+test("ftplib: an upload whose data connection is reset gets 426, never 226, and the file it replaces stays", async () => {
+  await withFixture(async (fixture) => {
+    const kept = join(fixture.root, "kept.bin");
+    await writeFile(kept, "original");
+    const result = await python(fixture, `
+import socket, struct
+ftp = connect()
+ftp.voidcmd("TYPE I")
+conn = ftp.transfercmd("STOR kept.bin")
+conn.sendall(b"x" * 4000000)
+# A reset right behind the data, no FIN: the server reads the data first.
+conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+conn.close()
+emit({"reply": error_of(ftp.voidresp), "noop": ftp.voidcmd("NOOP")})
+`) as { reply: FtpLibError | null; noop: string };
+    assert.match(result.reply?.message ?? "no error: 226", /^426 /);
+    assert.match(result.noop, /^200 /);
+    assert.equal(await readFile(kept, "utf8"), "original");
+  });
+});
+
 test("ftplib: nlst lists names of the folder and of a subfolder", async () => {
   await withFixture(async (fixture) => {
     await writeFile(join(fixture.root, "b.txt"), "b");

@@ -66,13 +66,18 @@ const libc = (() => {
     return dlopen("libc.so.6", {
       // At most 1 MiB a call: the count (or -1) fits in the low 32 bits.
       read: { args: ["i32", "ptr", "u64"], returns: "i32" },
+      ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" },
       statx: { args: ["i32", "ptr", "i32", "u32", "ptr"], returns: "i32" },
     }).symbols;
   } catch {
     return undefined;
   }
 })();
-const readFd = libc?.read;
+/** FIONREAD, as Linux numbers it on x64 and arm64, Bun's only machines:
+ * the bytes a socket holds for reading. */
+const FIONREAD = 0x541b;
+/** ioctl's answer, for {@link BunConnection}'s direct reads. */
+const waiting = new Int32Array(1);
 
 /**
  * One Bun socket as the port's {@link Connection}. A class, without a
@@ -111,7 +116,7 @@ class BunConnection implements Connection {
     this.#queue = createPullQueue(socket);
     this.#held = options.held === true;
     if (this.#held) socket.pause();
-    if (options.bulk && readFd) this.#buffer = new Uint8Array(FIRST_RECEIVE_BUFFER);
+    if (options.bulk && libc) this.#buffer = new Uint8Array(FIRST_RECEIVE_BUFFER);
   }
 
   get closed(): Promise<void> {
@@ -132,15 +137,17 @@ class BunConnection implements Connection {
     return this.#queue.read();
   }
 
-  /** What the kernel holds for this socket already, or nothing: none
-   * there yet, the end of the stream or an error, which Bun's own read
-   * then sees and reports. */
+  /** What the kernel holds for this socket already, or nothing. Only
+   * bytes known to be there are read: with none, read(2) would take the
+   * end of the stream or a reset for itself, and Bun's read would then see
+   * a clean end where the peer had reset (an upload cut short taken for
+   * a whole one). Those stay for Bun to see and report. */
   #readDirect(buffer: Uint8Array): Uint8Array | undefined {
     // `fd`, which bun-types 1.4.5 lacks, is -1 once Bun has closed the
     // socket, whose number may already name another file.
     const { fd } = this.#socket as BunSocket & { readonly fd: number };
-    if (fd < 0 || this.#upgraded) return undefined;
-    const received = readFd!(fd, buffer, buffer.length);
+    if (fd < 0 || this.#upgraded || libc!.ioctl(fd, FIONREAD, waiting) !== 0 || waiting[0] <= 0) return undefined;
+    const received = libc!.read(fd, buffer, Math.min(waiting[0], buffer.length));
     if (received <= 0) return undefined;
     this.#buffer = nextReceiveBuffer(buffer, received, MAX_BULK_RECEIVE_BUFFER);
     return buffer.subarray(0, received);
