@@ -18,9 +18,9 @@
  * `read(2)`, bound through `bun:ffi`, into a buffer of its own, whenever
  * its consumer asks: Bun copies each chunk it receives out of its receive
  * buffer into a new one, and that copy and allocation cost uploads a third
- * or more of their rate (STOR of 1 GiB 4.2 → 7.0 GiB/s, 200 × STOR 10 MB
- * 2.6 → 4.0 on one machine). Bun's own read still waits for data, and sees
- * the end of the stream and errors.
+ * or more of their rate (STOR of 1 GiB 4150 → 6700-7350 MiB/s, 200 × STOR
+ * 10 MB 2640 → 3740-4240 on one machine). Bun's own read still waits for
+ * data, and sees the end of the stream and resets.
  *
  * @module
  */
