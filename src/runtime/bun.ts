@@ -73,8 +73,8 @@ const libc = (() => {
     return undefined;
   }
 })();
-/** FIONREAD, as Linux numbers it on x64 and arm64, Bun's only machines:
- * the bytes a socket holds for reading. */
+/** FIONREAD, as Linux numbers it on x64 and arm64, the only Linux
+ * machines Bun runs on: the bytes a socket holds for reading. */
 const FIONREAD = 0x541b;
 /** ioctl's answer, for {@link BunConnection}'s direct reads. */
 const waiting = new Int32Array(1);
