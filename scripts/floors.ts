@@ -17,8 +17,9 @@
  *   each send 10 MB, which one thread writes into a new file per connection
  *   (`Deno.Conn.read` and `node:net`'s `onread` into the connection's own
  *   buffer, growing as tsftpd's does; `Bun.listen`, whose every chunk is a
- *   new buffer; each chunk written with `writeSync`), aggregate MiB/s,
- *   median of 3.
+ *   new buffer, which tsftpd's Bun data connections avoid by reading with
+ *   `read(2)` through `bun:ffi`; each chunk written with `writeSync`),
+ *   aggregate MiB/s, median of 3.
  *
  * A row "C" measures the same without a runtime (`_floors.c`, built with the
  * system's `cc` when there is one): what a C server like vsftpd pays, by

@@ -104,7 +104,8 @@ class BunConnection implements Connection {
   #held: boolean;
   /** The TLS connection this socket now carries. */
   #upgraded: BunTlsConnection | undefined;
-  /** A plain data connection's own receive buffer, for direct reads. */
+  /** A plain data connection's own receive buffer, for direct reads;
+   * dropped when TLS takes the socket over. */
   #buffer: Uint8Array | undefined;
 
   constructor(socket: BunSocket, options: BunConnectionOptions) {
@@ -146,7 +147,7 @@ class BunConnection implements Connection {
     // `fd`, which bun-types 1.4.5 lacks, is -1 once Bun has closed the
     // socket, whose number may already name another file.
     const { fd } = this.#socket as BunSocket & { readonly fd: number };
-    if (fd < 0 || this.#upgraded || libc!.ioctl(fd, FIONREAD, waiting) !== 0 || waiting[0] <= 0) return undefined;
+    if (fd < 0 || libc!.ioctl(fd, FIONREAD, waiting) !== 0 || waiting[0] <= 0) return undefined;
     const received = libc!.read(fd, buffer, Math.min(waiting[0], buffer.length));
     if (received <= 0) return undefined;
     this.#buffer = nextReceiveBuffer(buffer, received, MAX_BULK_RECEIVE_BUFFER);
@@ -203,6 +204,7 @@ class BunConnection implements Connection {
     this.#held = true;
     this.#socket.pause();
     this.#queue.takeQueued();
+    this.#buffer = undefined;
     try {
       if (preface) await this.write(preface);
       if (this.#isClosed) throw connectionClosedError();
