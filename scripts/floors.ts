@@ -24,7 +24,10 @@
  * A row "C" measures the same without a runtime (`_floors.c`, built with the
  * system's `cc` when there is one): what a C server like vsftpd pays, by
  * absolute path and, as vsftpd gets it by `chdir`, relative to the folder
- * (`fstatat`), which no runtime's own API offers.
+ * (`fstatat`), which no runtime's own API offers; and a row "C, splice"
+ * the uploads through one 1 MiB pipe with `splice(2)`, socket to pipe to
+ * file, as tsftpd's Bun data connections receive: one copy of each byte
+ * where reading and writing make two.
  *
  * ```sh
  * bun scripts/floors.ts          # every runtime, markdown table (Linux only)
@@ -348,6 +351,8 @@ if (probeIndex > 0) {
         `| C | n/a | n/a | ${lstat.toFixed(2)} (relative to the folder: ${relative.toFixed(2)}) | n/a | ${list.toFixed(0)} ` +
           `| ${uploads.toFixed(0)} |`,
       );
+      const spliced = await uploadFloor(spawnProbe(binary, ["upload", "splice"]));
+      console.log(`| C, splice | n/a | n/a | n/a | n/a | n/a | ${spliced.toFixed(0)} |`);
     }
   } finally {
     rmSync(build, { recursive: true });

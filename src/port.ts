@@ -261,6 +261,14 @@ export interface FileSink {
    * upload removes its temporary file and leaves the target untouched).
    * Releases the handle; does nothing after `close()`. Idempotent. */
   abort?(): Promise<void>;
+  /** Optional: moves bytes that `source` has received already into the
+   * file without passing them through JavaScript (on Linux, `splice(2)`,
+   * where the runtime can call it), in the order `source.read()` would
+   * give them; resolves with their count, 0 when `source` holds none yet
+   * (read from it instead, then ask again), or undefined when this sink
+   * can't take from `source` (ask no more). For binary uploads; wrappers
+   * that look at the data leave it out. */
+  receive?(source: Connection): Promise<number | undefined>;
 }
 
 /** How {@link FilePort.openWrite} positions the first byte.

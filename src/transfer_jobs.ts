@@ -77,7 +77,20 @@ export function receiveFileJob(sink: FileSink, options: FileJobOptions): Transfe
     path: options.path,
     async run(data, progress) {
       const decoder = options.ascii ? createFromNetworkAscii() : null;
-      for (let chunk = await data.read(); chunk && !progress.aborted; chunk = await data.read()) {
+      // What has arrived goes straight into the file where the sink can
+      // take it so; the rest is read and written.
+      let direct = !decoder && sink.receive !== undefined;
+      while (!progress.aborted) {
+        if (direct) {
+          const moved = await sink.receive!(data);
+          if (moved) {
+            progress.bytes += moved;
+            continue;
+          }
+          direct = moved === 0;
+        }
+        const chunk = await data.read();
+        if (!chunk || progress.aborted) break;
         progress.bytes += chunk.length;
         await sink.write(decoder ? decoder.push(chunk) : chunk);
       }

@@ -368,6 +368,7 @@ function atomicSink(files: FilePort, sink: FileSink, temporary: string, destinat
   let settled = false;
   return {
     write: (data) => sink.write(data),
+    receive: sink.receive && ((source) => sink.receive!(source)),
     async close() {
       if (settled) return;
       settled = true;

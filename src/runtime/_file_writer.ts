@@ -22,7 +22,8 @@ export type WritePart = (data: Uint8Array) => Promise<number>;
 
 /**
  * A {@link FileSink} whose writes repeat `writePart` until all bytes are
- * taken, and whose first `close()` calls `release` (closing the file).
+ * taken, whose first `close()` calls `release` (closing the file), and
+ * whose `receive` is `receive`, when given.
  *
  * @example
  * ```ts
@@ -34,9 +35,15 @@ export type WritePart = (data: Uint8Array) => Promise<number>;
  * await sink.close();
  * ```
  */
-export function fileSink(writePart: WritePart, release: () => Promise<void> | void): FileSink {
+export function fileSink(
+  writePart: WritePart,
+  release: () => Promise<void> | void,
+  receive?: FileSink["receive"],
+): FileSink {
   let closed = false;
   return {
+    receive: receive &&
+      ((source) => closed ? Promise.reject(codedError("EBADF", "file sink is closed")) : receive(source)),
     async write(data) {
       if (closed) throw codedError("EBADF", "file sink is closed");
       for (let done = 0; done < data.length;) done += await writePart(data.subarray(done));

@@ -22,7 +22,7 @@ import {
   writeSync,
 } from "node:fs";
 import * as fsp from "node:fs/promises";
-import type { DirEntry, FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
+import type { Connection, DirEntry, FileInfo, FilePort, FileSink, FileSource, WriteMode } from "../port.ts";
 import { entriesWithInfo } from "./_dir_entries.ts";
 import { assertRegularFile, kindOfMode } from "./_file_kind.ts";
 import { fileChunks } from "./_file_reader.ts";
@@ -110,7 +110,33 @@ function openRead(path: string, offset: number): Promise<FileSource> {
   });
 }
 
-async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
+/**
+ * Moves bytes that `source` has received already into file `fd` at
+ * `position` (null: the file's own position), for {@link FileSink.receive}:
+ * the count moved, 0 when none are waiting, undefined when `source` can't
+ * be moved from.
+ *
+ * @example
+ * ```ts
+ * import type { ReceiveInto } from "./_node_files.ts";
+ * const never: ReceiveInto = () => undefined;
+ * ```
+ */
+export type ReceiveInto = (source: Connection, fd: number, position: number | null) => number | undefined;
+
+/**
+ * {@link FilePort.openWrite} on `node:fs`, whose sinks receive through
+ * `receiveInto` where given, except in append mode (`splice(2)` refuses
+ * O_APPEND files).
+ *
+ * @example
+ * ```ts
+ * import { openWriteWith } from "./_node_files.ts";
+ * const sink = await openWriteWith("/tmp/example.bin", { kind: "truncate" });
+ * await sink.close();
+ * ```
+ */
+export async function openWriteWith(path: string, mode: WriteMode, receiveInto?: ReceiveInto): Promise<FileSink> {
   // A FIFO or a device would hold up a synchronous write indefinitely.
   const existing = statSync(path, { throwIfNoEntry: false });
   if (existing) assertRegularFile(kindOfMode(existing.mode), path);
@@ -124,11 +150,23 @@ async function openWrite(path: string, mode: WriteMode): Promise<FileSink> {
     sync: (data) => writeSync(fd, data, 0, data.length, position),
     pooled: (data) => writeAt(fd, data, position),
   });
+  // Receiving, like writing, holds up every session while the disk is
+  // slow; on a slow one the upload goes on through the pool's writes.
+  const receive = receiveInto && mode.kind !== "append"
+    ? adaptiveCall<[Connection], number | undefined>({
+      sync: (source) => {
+        const moved = receiveInto(source, fd, position);
+        if (position !== null && moved) position += moved;
+        return moved;
+      },
+      pooled: () => Promise.resolve(undefined),
+    })
+    : undefined;
   return fileSink(async (data) => {
     const written = await writePart(data);
     if (position !== null) position += written;
     return written;
-  }, () => handle.close());
+  }, () => handle.close(), receive);
 }
 
 function lstatIfPresent(path: string): FileInfo | undefined {
@@ -197,5 +235,5 @@ export const nodeFiles: FilePort = {
     return info.bavail * info.bsize;
   },
   openRead,
-  openWrite,
+  openWrite: (path, mode) => openWriteWith(path, mode),
 };
