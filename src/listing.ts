@@ -167,13 +167,14 @@ export function permFact(kind: FileStat["kind"], permissions: string): string {
 
 /**
  * The MLSx line for one entry (without line end): `fact=value;...` then a
- * space and the name.
+ * space and the name. The facts appear in {@link MLSX_FACTS} order, whatever
+ * the order of `options.facts` (RFC 3659 leaves the order to the server).
  *
  * @example
  * ```ts
  * import { formatMlsxLine } from "./listing.ts";
  * const stat = { kind: "file" as const, size: 5, mtimeMs: 0, mode: 0o644 };
- * formatMlsxLine("a.txt", stat, { facts: ["type", "size"], permissions: "elr" });
+ * formatMlsxLine("a.txt", stat, { facts: ["size", "type"], permissions: "elr" });
  * // "type=file;size=5; a.txt"
  * ```
  */
@@ -182,29 +183,40 @@ export function formatMlsxLine(
   stat: FileStat,
   options: { readonly facts: readonly MlsxFact[]; readonly permissions: string },
 ): string {
-  let line = "";
-  for (const fact of options.facts) {
-    const value = factValue(fact, stat, options.permissions);
-    if (value !== undefined) line += `${fact}=${value};`;
-  }
-  return `${line} ${name}`;
+  // One expression rather than a loop over the facts: the lines of a
+  // 1000-entry MLSD took JavaScriptCore 400-490 µs through the loop,
+  // 250-260 so (V8 540-560 and 370-440).
+  const on = factMask(options.facts);
+  const unique = on & UNIQUE ? stat.unique : undefined;
+  return (on & TYPE ? "type=" + typeFact(stat.kind) + ";" : "") +
+    (on & SIZE ? "size=" + stat.size + ";" : "") +
+    (on & MODIFY ? "modify=" + formatTimeVal(stat.mtimeMs) + ";" : "") +
+    (on & PERM ? "perm=" + cachedPermFact(stat.kind, options.permissions) + ";" : "") +
+    (unique !== undefined ? "unique=" + unique + ";" : "") +
+    (on & UNIX_MODE ? "unix.mode=" + octalMode(stat.mode) + ";" : "") +
+    " " + name;
 }
 
-function factValue(fact: MlsxFact, stat: FileStat, permissions: string): string | undefined {
-  switch (fact) {
-    case "type":
-      return stat.kind === "directory" ? "dir" : stat.kind === "file" ? "file" : "OS.unix=symlink";
-    case "size":
-      return String(stat.size);
-    case "modify":
-      return formatTimeVal(stat.mtimeMs);
-    case "perm":
-      return cachedPermFact(stat.kind, permissions);
-    case "unique":
-      return stat.unique;
-    case "unix.mode":
-      return octalModes[stat.mode & 0o7777] ??= "0" + (stat.mode & 0o7777).toString(8);
+/** Bits of {@link factMask}, one per fact of {@link MLSX_FACTS}, in order. */
+const [TYPE, SIZE, MODIFY, PERM, UNIQUE, UNIX_MODE] = MLSX_FACTS.map((_, index) => 1 << index);
+
+/** The facts chosen, as bits; the last list asked about is kept, as a
+ * session asks with the same one for every entry. */
+function factMask(facts: readonly MlsxFact[]): number {
+  if (facts !== lastFacts.facts) {
+    lastFacts = { facts, mask: facts.reduce((mask, fact) => mask | (1 << MLSX_FACTS.indexOf(fact)), 0) };
   }
+  return lastFacts.mask;
+}
+
+let lastFacts: { readonly facts: readonly MlsxFact[]; readonly mask: number } = { facts: [], mask: 0 };
+
+function typeFact(kind: FileStat["kind"]): string {
+  return kind === "directory" ? "dir" : kind === "file" ? "file" : "OS.unix=symlink";
+}
+
+function octalMode(mode: number): string {
+  return octalModes[mode & 0o7777] ??= "0" + (mode & 0o7777).toString(8);
 }
 
 const octalModes: string[] = [];

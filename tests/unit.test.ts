@@ -217,9 +217,12 @@ test("permFact: what the user may do with files and folders", () => {
   assert.equal(permFact("file", ""), "");
 });
 
-test("formatMlsxLine: chosen facts in order, then a space and the name", () => {
+test("formatMlsxLine: chosen facts in FEAT order, then a space and the name", () => {
   const options = { facts: ["type", "size"] as const, permissions: "elr" };
   assert.equal(formatMlsxLine("a.txt", FILE, options), "type=file;size=5; a.txt");
+  // The order asked for does not matter; the same facts in another list too.
+  assert.equal(formatMlsxLine("a.txt", FILE, { facts: ["size", "type"], permissions: "elr" }), "type=file;size=5; a.txt");
+  assert.equal(formatMlsxLine("a.txt", FILE, { facts: ["size"], permissions: "elr" }), "size=5; a.txt");
   const dir: FileStat = { kind: "directory", size: 0, mtimeMs: Date.UTC(2026, 0, 2, 3, 4, 5), mode: 0o755, unique: "1g2" };
   assert.equal(
     formatMlsxLine("/docs", dir, { facts: MLSX_FACTS, permissions: "elradfmw" }),
