@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { FileInfo } from "../src/port.ts";
 import { entriesWithInfo } from "../src/runtime/_dir_entries.ts";
-import { FolderStatx, folderStatx, type StatxCall } from "../src/runtime/_statx.ts";
+import { FolderStatx, folderStatx, STATX_PREFIX_WORDS, type StatxCall, type StatxManyCall } from "../src/runtime/_statx.ts";
 
 /** A statx that fills the buffer as Linux does, for names it knows. */
 function fakeStatx(known: Record<string, { words: Record<number, number> }>): StatxCall & { calls: string[] } {
@@ -102,3 +102,101 @@ test("statx: entries it cannot examine fall back to lstat by path, and without s
   assert.equal(folderStatx(() => undefined), undefined, "nothing bound");
   assert.equal(folderStatx(() => { throw new Error("no libc"); }), undefined, "a failed bind");
 });
+
+/** A statx-many that answers from `fakeStatx`'s table, as the C loop does. */
+function fakeMany(statx: StatxCall): StatxManyCall & { batches: string[][] } {
+  const batches: string[][] = [];
+  const call: StatxManyCall = (dirfd, names, length, count, flags, mask, out) => {
+    const batch = new TextDecoder().decode(names.subarray(0, length)).split("\0").slice(0, -1);
+    batches.push(batch);
+    if (batch.length !== count) return -1;
+    const buffer = new Uint8Array(256);
+    batch.forEach((name, i) => {
+      const ok = statx(dirfd, new TextEncoder().encode(`${name}\0`), flags, mask, buffer) === 0;
+      const words = new Uint32Array(buffer.buffer, 0, STATX_PREFIX_WORDS);
+      out.set(ok ? words : [0], i * STATX_PREFIX_WORDS);
+    });
+    return 0;
+  };
+  return Object.assign(call, { batches });
+}
+
+test("statx: a batch of names goes to a many-call in one piece; names it can't examine, or a batch it refuses, fall back", async () => {
+  const known = { b: { words: { 0: 0x7ff, 7: 0o100644, 10: 42 } }, c: { words: { 0: 0x7ff, 7: 0o040755 } } };
+  const single = fakeStatx(known);
+  const many = fakeMany(fakeStatx(known));
+  const byPath: string[] = [];
+  const lstat = (entry: string): FileInfo | undefined => {
+    byPath.push(entry);
+    return { kind: "file", size: 1, mtimeMs: 0, mode: 0o600, nlink: 1, uid: 0, gid: 0, dev: 0, ino: 0 };
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsftpd-statx-"));
+  try {
+    const names = ["c", "b", "ü", "a"];
+    const entries = await entriesWithInfo(dir, [...names], lstat, new FolderStatx(single, { many }));
+    assert.deepEqual(many.batches, [["a", "b", "c", "ü"]], "one call, sorted, UTF-8, NUL after each");
+    assert.deepEqual(single.calls, [], "no call per name");
+    assert.deepEqual(entries.map((entry) => [entry.name, entry.kind, entry.info.size]), [
+      ["a", "file", 1],
+      ["b", "file", 42],
+      ["c", "directory", 0],
+      ["ü", "file", 1],
+    ]);
+    assert.deepEqual(byPath, [`${dir}/a`, `${dir}/ü`], "by path only where the batch had nothing");
+
+    const refusing: StatxManyCall = () => -1;
+    const alone = fakeStatx(known);
+    const again = await entriesWithInfo(dir, [...names], lstat, new FolderStatx(alone, { many: refusing }));
+    assert.deepEqual(again, entries, "the same entries one call at a time");
+    assert.deepEqual(alone.calls, ["a", "b", "c", "ü"]);
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
+// Bun compiles the loop in C; it must give what one statx call per name
+// gives, and refuse names that don't match their count, since a NUL inside
+// a name would shift every later name onto another's metadata.
+test(
+  "statx: Bun's compiled many-call matches a call per name and refuses malformed batches",
+  { skip: "Bun" in globalThis ? false : "Bun's compiler" },
+  async () => {
+    const { statx, statxMany } = await import("../src/runtime/_bun_libc.ts");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsftpd-statx-"));
+    try {
+      const names = ["a", "dir", "gone", "link", "ünï"];
+      fs.writeFileSync(path.join(dir, "a"), "12345");
+      fs.mkdirSync(path.join(dir, "dir"));
+      fs.symlinkSync("a", path.join(dir, "link"));
+      fs.writeFileSync(path.join(dir, "ünï"), "");
+      const one = new FolderStatx(statx!).open(dir)!;
+      const batch = new FolderStatx(statx!, { many: statxMany }).open(dir)!;
+      try {
+        const expected = names.map((name) => one.infoOf(name));
+        assert.equal(expected[2], undefined);
+        assert.equal(expected[3]?.kind, "symlink");
+        assert.deepEqual(batch.infosOf(names), expected);
+      } finally {
+        one.close();
+        batch.close();
+      }
+      const fd = fs.openSync(dir, "r");
+      try {
+        const out = new Uint32Array(2 * STATX_PREFIX_WORDS);
+        const call = (text: string, count: number, capacity = out.byteLength) => {
+          const bytes = new TextEncoder().encode(text);
+          return statxMany(fd, bytes, bytes.length, count, 0x100, 0x35f, out, capacity);
+        };
+        assert.equal(call("a\0dir\0", 2), 0);
+        assert.equal(out[10], 5, "a's size");
+        assert.equal(call("a\0d\0ir\0", 2), -1, "a NUL inside a name");
+        assert.equal(call("a\0dir", 2), -1, "no NUL after the last");
+        assert.equal(call("a\0dir\0", 2, STATX_PREFIX_WORDS * 4), -1, "out too small");
+      } finally {
+        fs.closeSync(fd);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  },
+);

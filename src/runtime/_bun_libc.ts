@@ -1,8 +1,9 @@
 /**
  * The libc calls Bun's adapter binds through `bun:ffi` (glibc on Linux):
- * `statx` for listings, and for plain data connections reads that skip
- * Bun's copy of every received chunk, and `splice(2)`, which moves
- * received bytes into a file inside the kernel. Bun's own reads copy each
+ * `statx` for listings (a batch at a time through `_bun_statx.c`, which
+ * Bun's built-in C compiler builds), and for plain data connections reads
+ * that skip Bun's copy of every received chunk, and `splice(2)`, which
+ * moves received bytes into a file inside the kernel. Bun's own reads copy each
  * chunk out of its receive buffer into a new one, and a read-then-write
  * upload copies every byte twice more (socket to JavaScript, JavaScript to
  * the page cache); splice copies it once. 200 uploads of 10 MB into new
@@ -14,10 +15,11 @@
  * @module
  */
 
-import { dlopen, read as memory } from "bun:ffi";
+import { cc, dlopen, read as memory } from "bun:ffi";
 import { constants } from "node:os";
+import process from "node:process";
 import { codedError } from "./_errors.ts";
-import type { StatxCall } from "./_statx.ts";
+import type { StatxCall, StatxManyCall } from "./_statx.ts";
 
 const symbols = (() => {
   try {
@@ -42,6 +44,48 @@ export const hasLibc = symbols !== undefined;
 
 /** libc's `statx`, for `_statx.ts`; undefined without libc. */
 export const statx: StatxCall | undefined = symbols?.statx;
+
+function compileStatxMany(): StatxManyCall | null {
+  const local = new URL(import.meta.url).protocol === "file:";
+  if (!hasLibc || !local || process.platform !== "linux") return null;
+  try {
+    return cc({
+      source: new URL("./_bun_statx.c", import.meta.url),
+      symbols: {
+        statx_many: { args: ["i32", "ptr", "u32", "u32", "i32", "u32", "ptr", "u32"], returns: "i32" },
+      },
+    }).symbols.statx_many;
+  } catch {
+    return null;
+  }
+}
+
+/** `_bun_statx.c`, compiled the first time a folder is listed; `null` when
+ * it can't be (a Bun without its compiler, a glibc without `statx`, a
+ * module not loaded from a local file). */
+let compiledStatxMany: StatxManyCall | null | undefined;
+
+/**
+ * {@link StatxManyCall} in C, or -1 (one call per entry, then) where it
+ * can't be compiled. A 1000-entry folder's `readDir` took 2.5-2.7 ms of
+ * CPU with a `statx` call through the FFI per entry, 0.04-0.14 ms less
+ * with this, on one machine where the kernel's statx alone takes 1.0-1.3
+ * µs an entry; in the bench's listing scenario (100 clients, medians of 4
+ * interleaved runs) 399 → 417 listings/s in one process, 489 → 508 with
+ * two workers.
+ *
+ * @example
+ * ```ts
+ * import { statxMany } from "./_bun_libc.ts";
+ * declare const folderFd: number;
+ * const out = new Uint32Array(36);
+ * statxMany(folderFd, new TextEncoder().encode("a.txt\0"), 6, 1, 0x100, 0x35f, out, out.byteLength);
+ * ```
+ */
+export const statxMany: StatxManyCall = (...args) => {
+  compiledStatxMany ??= compileStatxMany();
+  return compiledStatxMany ? compiledStatxMany(...args) : -1;
+};
 
 /** FIONREAD, as Linux numbers it on x64 and arm64, the only Linux
  * machines Bun runs on: the bytes a socket holds for reading. */

@@ -46,15 +46,14 @@ export async function entriesWithInfo(
   names.sort();
   const entries: DirEntry[] = [];
   const opened = statx?.open(folder);
-  const infoOf = opened
-    ? (name: string) => opened.infoOf(name) ?? lstatSync(prefix + name)
-    : (name: string) => lstatSync(prefix + name);
   try {
     for (let start = 0; start < names.length; start += BATCH) {
       if (start > 0) await yieldToEventLoop();
-      for (const name of names.slice(start, start + BATCH)) {
-        const info = infoOf(name);
-        if (info) entries.push({ name, kind: info.kind, info });
+      const batch = names.slice(start, start + BATCH);
+      const infos = opened?.infosOf(batch);
+      for (let i = 0; i < batch.length; i++) {
+        const info = infos?.[i] ?? lstatSync(prefix + batch[i]);
+        if (info) entries.push({ name: batch[i], kind: info.kind, info });
       }
     }
   } finally {

@@ -19,9 +19,33 @@ import { kindOfMode } from "./_file_kind.ts";
  * binds it: 0, or -1. `name` is NUL-terminated UTF-8. */
 export type StatxCall = (dirfd: number, name: Uint8Array, flags: number, mask: number, buffer: Uint8Array) => number;
 
-const AT_SYMLINK_NOFOLLOW = 0x100;
-/** type, mode, nlink, uid, gid, mtime, ino, size: what a listing shows. */
-const STATX_WANTED = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x100 | 0x200;
+/**
+ * statx for `count` names at once, as a C loop (Bun's `_bun_statx.c`)
+ * does it: `names` holds them NUL-terminated one after another in its
+ * first `length` bytes; `out` receives, per name, the first
+ * {@link STATX_PREFIX_WORDS} words of its buffer, the first (statx's mask of
+ * the fields it filled) 0 for a name that can't be examined. 0, or -1 when
+ * it did not run (the names are then examined one at a time).
+ */
+export type StatxManyCall = (
+  dirfd: number,
+  names: Uint8Array,
+  length: number,
+  count: number,
+  flags: number,
+  mask: number,
+  out: Uint32Array,
+  capacity: number,
+) => number;
+
+/** The words of a statx buffer a listing reads, up to the device numbers. */
+export const STATX_PREFIX_WORDS = 36;
+
+/** statx's flags for a listing: the entry itself, not what a link names. */
+export const LISTING_FLAGS = 0x100; // AT_SYMLINK_NOFOLLOW
+/** statx's mask for a listing: type, mode, nlink, uid, gid, mtime, ino,
+ * size. */
+export const LISTING_MASK = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x100 | 0x200;
 /** Longer than any name readdir gives: 255 bytes, or three times that once
  * decoded with replacement characters. */
 const NAME_BYTES = 1024;
@@ -32,6 +56,8 @@ export interface FolderStatxOptions {
   /** Modification times truncated to whole milliseconds, as the runtime's
    * own `lstat` gives them (Deno). */
   readonly wholeMilliseconds?: boolean;
+  /** statx for many names in one call, where the runtime has one. */
+  readonly many?: StatxManyCall;
 }
 
 /**
@@ -66,12 +92,15 @@ export interface OpenFolder {
   /** The metadata of `name`, without following a symlink; `undefined` when
    * it no longer exists (or can't be examined). */
   infoOf(name: string): FileInfo | undefined;
+  /** {@link infoOf} of each of `names`, in one call where it can. */
+  infosOf(names: readonly string[]): (FileInfo | undefined)[];
   close(): void;
 }
 
 /**
- * Reads the entries of folders through `statx`, one at a time; the buffers
- * are shared, so it is not reentrant (listings are synchronous batches).
+ * Reads the entries of folders through `statx`, one at a time or many; the
+ * buffers are shared, so it is not reentrant (listings are synchronous
+ * batches).
  *
  * @example
  * ```ts
@@ -86,14 +115,18 @@ export interface OpenFolder {
  */
 export class FolderStatx {
   readonly #statx: StatxCall;
+  readonly #many: StatxManyCall | undefined;
   readonly #wholeMilliseconds: boolean;
   readonly #name = new Uint8Array(NAME_BYTES);
   readonly #buffer = new Uint8Array(256);
   readonly #words = new Uint32Array(this.#buffer.buffer);
   readonly #encoder = new TextEncoder();
+  #names = new Uint8Array(16 * 1024);
+  #infoWords = new Uint32Array(0);
 
   constructor(statx: StatxCall, options: FolderStatxOptions = {}) {
     this.#statx = statx;
+    this.#many = options.many;
     this.#wholeMilliseconds = options.wholeMilliseconds === true;
   }
 
@@ -106,27 +139,47 @@ export class FolderStatx {
     } catch {
       return undefined;
     }
-    return { infoOf: (name) => this.#infoOf(fd, name), close: () => closeSync(fd) };
+    return {
+      infoOf: (name) => this.#infoOf(fd, name),
+      infosOf: (names) => this.#infosOf(fd, names),
+      close: () => closeSync(fd),
+    };
+  }
+
+  #infosOf(fd: number, names: readonly string[]): (FileInfo | undefined)[] {
+    const length = this.#many && names.length > 1 ? this.#encodeAll(names) : -1;
+    const words = length < 0 ? undefined : this.#wordsFor(names.length);
+    if (
+      words === undefined ||
+      this.#many!(fd, this.#names, length, names.length, LISTING_FLAGS, LISTING_MASK, words, words.byteLength) !== 0
+    ) {
+      return names.map((name) => this.#infoOf(fd, name));
+    }
+    const infos: (FileInfo | undefined)[] = [];
+    for (let base = 0; base < names.length * STATX_PREFIX_WORDS; base += STATX_PREFIX_WORDS) {
+      infos.push(words[base] === 0 ? undefined : statxInfo(words, base, this.#wholeMilliseconds));
+    }
+    return infos;
+  }
+
+  /** Writes `names` NUL-terminated one after another into the names
+   * buffer, which grows to fit: the bytes written. */
+  #encodeAll(names: readonly string[]): number {
+    const text = `${names.join("\0")}\0`;
+    // UTF-8 takes at most three bytes per UTF-16 code unit.
+    if (this.#names.length < text.length * 3) this.#names = new Uint8Array(text.length * 3);
+    return this.#encoder.encodeInto(text, this.#names).written;
+  }
+
+  #wordsFor(count: number): Uint32Array {
+    if (this.#infoWords.length < count * STATX_PREFIX_WORDS) this.#infoWords = new Uint32Array(count * STATX_PREFIX_WORDS);
+    return this.#infoWords;
   }
 
   #infoOf(fd: number, name: string): FileInfo | undefined {
     if (!this.#encode(name)) return undefined;
-    if (this.#statx(fd, this.#name, AT_SYMLINK_NOFOLLOW, STATX_WANTED, this.#buffer) !== 0) return undefined;
-    const w = this.#words;
-    const mode = w[7] & 0xffff;
-    // As Node computes `mtimeMs`: seconds (signed) and nanoseconds.
-    const mtimeMs = (w[28] + (w[29] | 0) * TWO_32) * 1000 + w[30] / 1e6;
-    return {
-      kind: kindOfMode(mode),
-      size: w[10] + w[11] * TWO_32,
-      mtimeMs: this.#wholeMilliseconds ? Math.trunc(mtimeMs) : mtimeMs,
-      mode: mode & 0o7777,
-      nlink: w[4],
-      uid: w[5],
-      gid: w[6],
-      dev: makedev(w[34], w[35]),
-      ino: w[8] + w[9] * TWO_32,
-    };
+    if (this.#statx(fd, this.#name, LISTING_FLAGS, LISTING_MASK, this.#buffer) !== 0) return undefined;
+    return statxInfo(this.#words, 0, this.#wholeMilliseconds);
   }
 
   /** Writes `text` NUL-terminated into the name buffer; false if too long. */
@@ -136,6 +189,35 @@ export class FolderStatx {
     this.#name[written] = 0;
     return true;
   }
+}
+
+/**
+ * The {@link FileInfo} in a `statx` buffer whose words start at `base` in
+ * `words`.
+ *
+ * @example
+ * ```ts
+ * import { statxInfo } from "./_statx.ts";
+ * const words = new Uint32Array(64);
+ * words[7] = 0o100644;
+ * console.log(statxInfo(words, 0, false).kind); // "file"
+ * ```
+ */
+export function statxInfo(words: Uint32Array, base: number, wholeMilliseconds: boolean): FileInfo {
+  const mode = words[base + 7] & 0xffff;
+  // As Node computes `mtimeMs`: seconds (signed) and nanoseconds.
+  const mtimeMs = (words[base + 28] + (words[base + 29] | 0) * TWO_32) * 1000 + words[base + 30] / 1e6;
+  return {
+    kind: kindOfMode(mode),
+    size: words[base + 10] + words[base + 11] * TWO_32,
+    mtimeMs: wholeMilliseconds ? Math.trunc(mtimeMs) : mtimeMs,
+    mode: mode & 0o7777,
+    nlink: words[base + 4],
+    uid: words[base + 5],
+    gid: words[base + 6],
+    dev: makedev(words[base + 34], words[base + 35]),
+    ino: words[base + 8] + words[base + 9] * TWO_32,
+  };
 }
 
 /** glibc's `makedev`, which libuv (Node, Bun) applies to `statx`'s device

@@ -43,7 +43,7 @@ import type {
 } from "../port.ts";
 import { createPullQueue, type PullQueue } from "../_pull_queue.ts";
 import { toSocketAddress } from "./_address.ts";
-import { bytesWaiting, hasLibc, readInto, spliceToFile, statx } from "./_bun_libc.ts";
+import { bytesWaiting, hasLibc, readInto, spliceToFile, statx, statxMany } from "./_bun_libc.ts";
 import { codedError, connectionClosedError } from "./_errors.ts";
 import { nodeFiles, openWriteWith, readDirWith } from "./_node_files.ts";
 import { connectNet } from "./_node_net.ts";
@@ -465,7 +465,7 @@ function upgradeTls(conn: Connection, context: TlsContext, options: UpgradeOptio
 }
 
 /** Listings by libc's `statx`. */
-const listingStatx = folderStatx(() => statx);
+const listingStatx = folderStatx(() => statx, { many: statxMany });
 
 const files: FilePort = {
   ...nodeFiles,
