@@ -2,7 +2,7 @@
  * statx(2) for a batch of a listing's names in one call from JavaScript,
  * compiled by Bun's built-in TinyCC (`bun:ffi`'s `cc`, `_bun_libc.ts`):
  * a call through the FFI per entry, with its name encoded and its buffer
- * decoded, cost more than the system call itself. The contract is
+ * decoded, added its own cost to every entry's system call. The contract is
  * `StatxManyCall`'s in `_statx.ts`. No system headers: statx is glibc's
  * (2.28 and later), and its buffer has one layout on every Linux machine.
  */

@@ -147,19 +147,18 @@ export class FolderStatx {
   }
 
   #infosOf(fd: number, names: readonly string[]): (FileInfo | undefined)[] {
-    const length = this.#many && names.length > 1 ? this.#encodeAll(names) : -1;
-    const words = length < 0 ? undefined : this.#wordsFor(names.length);
-    if (
-      words === undefined ||
-      this.#many!(fd, this.#names, length, names.length, LISTING_FLAGS, LISTING_MASK, words, words.byteLength) !== 0
-    ) {
-      return names.map((name) => this.#infoOf(fd, name));
+    const many = this.#many;
+    if (many) {
+      const length = this.#encodeAll(names);
+      const words = this.#wordsFor(names.length);
+      if (many(fd, this.#names, length, names.length, LISTING_FLAGS, LISTING_MASK, words, words.byteLength) === 0) {
+        return names.map((_, i) => {
+          const base = i * STATX_PREFIX_WORDS;
+          return words[base] === 0 ? undefined : statxInfo(words, base, this.#wholeMilliseconds);
+        });
+      }
     }
-    const infos: (FileInfo | undefined)[] = [];
-    for (let base = 0; base < names.length * STATX_PREFIX_WORDS; base += STATX_PREFIX_WORDS) {
-      infos.push(words[base] === 0 ? undefined : statxInfo(words, base, this.#wholeMilliseconds));
-    }
-    return infos;
+    return names.map((name) => this.#infoOf(fd, name));
   }
 
   /** Writes `names` NUL-terminated one after another into the names
